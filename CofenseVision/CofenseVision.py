@@ -1,0 +1,1932 @@
+"""Cofense Vision integration for Cortex XSOAR.
+
+Hunts stored emails with Vision's message searches, downloads messages and attachments,
+runs quarantine jobs and keeps the local IOC repository, with reputation for every IOC.
+The client is transport only; commands validate every argument before any request is made,
+and nothing here logs a payload, a token or a secret.
+"""
+import demistomock as demisto  # noqa: F401
+from CommonServerPython import *  # noqa: F401
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from dateutil.relativedelta import relativedelta
+
+# ---------------------------------------------------------------------------------------------
+# Constants
+# ---------------------------------------------------------------------------------------------
+
+INTEGRATION_NAME = "Cofense Vision"
+
+
+class Paths:
+    """Every Vision endpoint this integration calls, relative to the server URL."""
+
+    TOKEN = "/uaa/oauth/token"
+    MESSAGE_METADATA = "/api/v4/messages/metadata"
+    MESSAGES = "/api/v4/messages"
+    ATTACHMENT = "/api/v4/attachment"
+    SEARCHES = "/api/v4/searches"
+    SEARCH = "/api/v4/searches/{id}"
+    SEARCH_RESULTS = "/api/v4/searches/{id}/results"
+    SEARCHABLE_HEADERS = "/api/v4/config/searchableHeaders"
+    QUARANTINE_JOBS = "/api/v4/quarantineJobs"
+    QUARANTINE_JOBS_FILTER = "/api/v4/quarantineJobs/filter"
+    QUARANTINE_JOB = "/api/v4/quarantineJobs/{id}"
+    QUARANTINE_JOB_ACTION = "/api/v4/quarantineJobs/{id}/{action}"
+    IOCS = "/iocrepository/v1/iocs"
+    IOC = "/iocrepository/v1/iocs/{id}"
+    LAST_IOC = "/iocrepository/v1/iocs/last"
+
+
+TOKEN_RENEWAL_MARGIN_SECONDS = 60
+DEFAULT_TIMEOUT_SECONDS = 60
+RETRY_ATTEMPTS = 3
+RETRY_BACKOFF_FACTOR_SECONDS = 0.5
+RETRY_BACKOFF_JITTER_SECONDS = 0.25
+RETRY_AFTER_CAP_SECONDS = 30
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+DOWNLOAD_CHUNK_BYTES = 1024 * 1024
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 2000
+MAX_CRITERIA_VALUES = 3
+IOC_BATCH_SIZE = 500
+# Vision wants a source header on every IOC call, but cofense-ioc-update has no source argument
+# (and it is optional for cofense-ioc-get); this name stands in until the command takes one.
+DEFAULT_IOC_SOURCE = "XSOAR"
+MAX_FILE_NAME_LENGTH = 128
+DEFAULT_POLL_INTERVAL_SECONDS = 10
+DEFAULT_POLL_TIMEOUT_SECONDS = 600
+
+SEARCH_SORT_KEYS = (
+    "id", "createdBy", "createdDate", "modifiedBy", "modifiedDate",
+    "receivedAfterDate", "receivedBeforeDate",
+)
+RESULTS_SORT_KEYS = (
+    "id", "subject", "createdOn", "sentOn", "htmlBody", "md5", "sha1", "sha256", "processedOn",
+)
+QUARANTINE_SORT_KEYS = (
+    "id", "createdBy", "createdDate", "modifiedBy", "modifiedDate", "stopRequested",
+)
+IOC_SORT_KEYS = ("updatedAt",)
+JOB_STATUSES = ("NEW", "PENDING_APPROVAL", "QUEUED", "RUNNING", "COMPLETED", "FAILED")
+FINISHED_JOB_STATUSES = frozenset({"COMPLETED", "FAILED"})
+MATCH_CRITERIA = ("ANY", "ALL")
+HASH_LENGTHS = {"MD5": 32, "SHA256": 64}
+THREAT_TYPES = ("DOMAIN", "MD5", "SENDER", "SHA256", "SUBJECT", "URL")
+
+DEFAULT_THREAT_LEVEL_SCORES = {
+    "low": Common.DBotScore.GOOD,
+    "suspicious": Common.DBotScore.SUSPICIOUS,
+    "moderate": Common.DBotScore.SUSPICIOUS,
+    "substantial": Common.DBotScore.SUSPICIOUS,
+    "malicious": Common.DBotScore.BAD,
+    "severe": Common.DBotScore.BAD,
+    "critical": Common.DBotScore.BAD,
+    "high": Common.DBotScore.BAD,
+}
+
+IOC_SOURCE_PATTERN = re.compile(r"[A-Za-z0-9._~-]+")
+IOC_ID_PATTERN = re.compile(r"[0-9a-fA-F]{32}")
+POSITIVE_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
+DOWNLOAD_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9-]{1,128}")
+EMAIL_ADDRESS_PATTERN = re.compile(r"[^@\s<>,;:]+@[^@\s<>,;:]+")
+MESSAGE_ID_PATTERN = re.compile(r"<[^<>\s]+>")
+RELATIVE_DATE_PATTERN = re.compile(
+    r"(\d{1,6})\s*(minute|hour|day|week|month|year)s?(?:\s+ago)?", re.IGNORECASE
+)
+REPLY_DATE_PATTERN = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$"
+)
+UTC_OFFSETS = frozenset({None, "Z", "+00:00", "+0000", "-00:00", "-0000"})
+API_DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+DATE_ARGUMENT_FORMS = (
+    "N minutes, N hours, N days, N weeks, N months or N years, yyyy-mm-dd, "
+    "or yyyy-mm-ddTHH:MM:SSZ"
+)
+
+# Markdown that an email could use to break a table or plant a link is escaped; control
+# characters become spaces and line breaks become <br>, so each record stays on one row.
+_MARKDOWN_ESCAPES = {ord(char): "\\" + char for char in "\\`*_{}[]()#+!<>|~"}
+_MARKDOWN_ESCAPES.update({code: " " for code in range(32) if code not in (10, 13)})
+_MARKDOWN_ESCAPES.update({10: "<br>", 13: "", 127: " "})
+_FILE_NAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+
+class VisionApiError(DemistoException):
+    """Vision answered with an error status; the message is one sentence for the War Room."""
+
+
+class TokenRejected(VisionApiError):
+    """Vision refused the bearer token (HTTP 401 on an API call)."""
+
+
+class _VisionRetry(Retry):
+    """urllib3 retry policy that never waits longer than RETRY_AFTER_CAP_SECONDS."""
+
+    def get_retry_after(self, response):
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, RETRY_AFTER_CAP_SECONDS)
+
+
+def _retry_policy(methods: Iterable[str]) -> Retry:
+    """Builds the retry policy for transient failures of the given HTTP methods."""
+    options = {
+        "total": RETRY_ATTEMPTS,
+        "connect": RETRY_ATTEMPTS,
+        "read": RETRY_ATTEMPTS,
+        "status": RETRY_ATTEMPTS,
+        "allowed_methods": frozenset(methods),
+        "status_forcelist": TRANSIENT_STATUSES,
+        "backoff_factor": RETRY_BACKOFF_FACTOR_SECONDS,
+        "raise_on_status": False,
+        "respect_retry_after_header": True,
+    }
+    try:
+        return _VisionRetry(backoff_jitter=RETRY_BACKOFF_JITTER_SECONDS, **options)
+    except TypeError:  # urllib3 1.x has no jitter
+        return _VisionRetry(**options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Token cache
+# ---------------------------------------------------------------------------------------------
+
+
+class TokenCache:
+    """Keeps the bearer token and its absolute expiry in the integration context.
+
+    The cached token belongs to one server URL and one client id; a change of either, an
+    expired entry or a context that is not ours makes the next call fetch a new token.
+    """
+
+    KEY = "token"
+
+    def __init__(self, server_url: str, client_id: str, clock: Callable[[], float] = time.time):
+        self._server_url = server_url
+        self._client_id = client_id
+        self._clock = clock
+
+    def load(self) -> str | None:
+        """Returns a cached token that stays valid past the renewal margin, else None."""
+        entry = _context_dict().get(self.KEY)
+        if not isinstance(entry, dict):
+            return None
+        token, expires_at = entry.get("access_token"), entry.get("expires_at")
+        if not isinstance(token, str) or not isinstance(expires_at, (int, float)):
+            return None
+        if entry.get("url") != self._server_url or entry.get("client_id") != self._client_id:
+            demisto.debug("Cached token belongs to another server or client; fetching anew.")
+            return None
+        if self._clock() + TOKEN_RENEWAL_MARGIN_SECONDS >= expires_at:
+            demisto.debug("Cached token expires within the renewal margin; fetching anew.")
+            return None
+        demisto.debug(f"Reusing cached token valid until {_epoch_to_iso(expires_at)}.")
+        return token
+
+    def save(self, token: str, expires_in: float) -> None:
+        """Stores a new token with its absolute expiry."""
+        expires_at = self._clock() + expires_in
+        context = _context_dict()
+        context[self.KEY] = {
+            "access_token": token,
+            "expires_at": expires_at,
+            "url": self._server_url,
+            "client_id": self._client_id,
+        }
+        set_integration_context(context)
+        demisto.debug(f"Fetched a new token valid until {_epoch_to_iso(expires_at)}.")
+
+    def clear(self) -> None:
+        """Forgets the cached token."""
+        context = _context_dict()
+        if context.pop(self.KEY, None) is not None:
+            set_integration_context(context)
+
+
+def _context_dict() -> dict:
+    context = get_integration_context()
+    return dict(context) if isinstance(context, dict) else {}
+
+
+def _epoch_to_iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime(API_DATE_FORMAT)
+
+
+# ---------------------------------------------------------------------------------------------
+# Client
+# ---------------------------------------------------------------------------------------------
+
+
+class Client(BaseClient):
+    """Talks to Cofense Vision: OAuth2 client credentials and one method per endpoint."""
+
+    def __init__(
+        self,
+        server_url: str,
+        client_id: str,
+        client_secret: str,
+        verify: bool = True,
+        proxy: bool = False,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        token_cache: TokenCache | None = None,
+    ):
+        super().__init__(base_url=server_url, verify=verify, proxy=proxy, timeout=timeout)
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._tokens = token_cache or TokenCache(server_url, client_id)
+        self._access_token: str | None = None
+        self._mount_retries()
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self._base_url!r}, client_id={self._client_id!r})"
+
+    def _mount_retries(self) -> None:
+        """Retries transient failures through urllib3, for calls that are safe to repeat.
+
+        Connection failures before a request is sent are retried for every method. A POST
+        that creates something is never retried once it may have reached the server; the
+        token request and the read-only quarantine filter are POSTs that are safe to repeat.
+        """
+        idempotent = HTTPAdapter(max_retries=_retry_policy(("GET", "PUT", "DELETE")))
+        repeatable_post = HTTPAdapter(max_retries=_retry_policy(("GET", "PUT", "DELETE", "POST")))
+        self._session.mount(self._base_url + "/", idempotent)
+        for path in (Paths.TOKEN, Paths.QUARANTINE_JOBS_FILTER):
+            self._session.mount(self._base_url + path, repeatable_post)
+
+    # Authentication -------------------------------------------------------------------------
+
+    def _bearer_token(self) -> str:
+        if self._access_token is None:
+            self._access_token = self._tokens.load() or self._fetch_token()
+        return self._access_token
+
+    def _fetch_token(self) -> str:
+        reply = self._send(
+            "POST",
+            Paths.TOKEN,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+            headers={"Accept": "application/json"},
+            repeatable=True,
+            error_handler=_raise_for_token_reply,
+        )
+        body = _json_body(reply)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise DemistoException("Cofense Vision's token service answered without a token.")
+        expires_in = body.get("expires_in")
+        if not isinstance(expires_in, (int, float)) or expires_in <= 0:
+            expires_in = TOKEN_RENEWAL_MARGIN_SECONDS * 2
+        self._tokens.save(token, expires_in)
+        return token
+
+    # Transport ------------------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        repeatable: bool,
+        error_handler: Callable[[requests.Response], None],
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Sends one request; transport failures become one sentence for the War Room."""
+        try:
+            return self._http_request(
+                method,
+                url_suffix=path,
+                resp_type="response",
+                error_handler=error_handler,
+                timeout=self.timeout,
+                **kwargs,
+            )
+        except requests.exceptions.RequestException as exc:
+            raise DemistoException(_transport_sentence(exc, method, path, repeatable), exc) \
+                from None
+        except DemistoException as exc:
+            if exc.exception is None:
+                raise
+            sentence = _transport_sentence(exc.exception, method, path, repeatable)
+            raise DemistoException(sentence, exc.exception) from None
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json_data: Any = None,
+        headers: dict | None = None,
+        creates: bool = False,
+        stream: bool = False,
+    ) -> requests.Response:
+        """Calls an authenticated endpoint; a rejected token is renewed once."""
+        repeatable = method != "POST" or path == Paths.QUARANTINE_JOBS_FILTER
+        for attempt in (1, 2):
+            request_headers = {"Accept": "*/*", **(headers or {})}
+            request_headers["Authorization"] = f"Bearer {self._bearer_token()}"
+            try:
+                return self._send(
+                    method,
+                    path,
+                    params=params,
+                    json_data=json_data,
+                    headers=request_headers,
+                    stream=stream,
+                    repeatable=repeatable and not creates,
+                    error_handler=_raise_for_api_reply,
+                )
+            except TokenRejected:
+                self._access_token = None
+                self._tokens.clear()
+                if attempt == 2:
+                    raise
+                demisto.debug("Vision rejected the token; fetching a new one and retrying once.")
+        raise AssertionError("unreachable")
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return _json_body(self._call(method, path, **kwargs))
+
+    def _download(self, path: str, params: dict, destination: str) -> int:
+        """Streams a binary reply into a file and returns the number of bytes written."""
+        reply = self._call("GET", path, params=params, stream=True)
+        written = 0
+        try:
+            with open(destination, "wb") as target:
+                for chunk in reply.iter_content(DOWNLOAD_CHUNK_BYTES):
+                    target.write(chunk)
+                    written += len(chunk)
+        except requests.exceptions.RequestException as exc:
+            os.remove(destination)
+            raise DemistoException(_transport_sentence(exc, "GET", path, True), exc) from None
+        finally:
+            reply.close()
+        return written
+
+    # Messages and attachments ---------------------------------------------------------------
+
+    def get_message_metadata(self, internet_message_id: str, recipient_address: str) -> dict:
+        """GET /api/v4/messages/metadata"""
+        params = {"internetMessageId": internet_message_id, "recipientAddress": recipient_address}
+        return self._json("GET", Paths.MESSAGE_METADATA, params=params)
+
+    def create_message_token(
+        self, internet_message_id: str, recipient_address: str, password: str | None
+    ) -> str:
+        """POST /api/v4/messages; the reply is the one-time token as plain text."""
+        body = assign_params(
+            internetMessageId=internet_message_id,
+            recipientAddress=recipient_address,
+            password=password,
+        )
+        reply = self._call("POST", Paths.MESSAGES, json_data=body, creates=True)
+        return reply.text.strip().strip('"')
+
+    def download_message(self, token: str, destination: str) -> int:
+        """GET /api/v4/messages?token=…, streamed into destination."""
+        return self._download(Paths.MESSAGES, {"token": token}, destination)
+
+    def download_attachment(self, md5: str | None, sha256: str | None, destination: str) -> int:
+        """GET /api/v4/attachment?md5=…&sha256=…, streamed into destination."""
+        return self._download(Paths.ATTACHMENT, assign_params(md5=md5, sha256=sha256), destination)
+
+    # Searches -------------------------------------------------------------------------------
+
+    def create_search(self, criteria: dict) -> dict:
+        """POST /api/v4/searches"""
+        return self._json("POST", Paths.SEARCHES, json_data=criteria, creates=True)
+
+    def list_searches(self, paging: list) -> dict:
+        """GET /api/v4/searches"""
+        return self._json("GET", Paths.SEARCHES, params=paging)
+
+    def get_search(self, search_id: int) -> dict:
+        """GET /api/v4/searches/{id}"""
+        return self._json("GET", Paths.SEARCH.format(id=search_id))
+
+    def get_search_results(self, search_id: int, paging: list) -> dict:
+        """GET /api/v4/searches/{id}/results"""
+        return self._json("GET", Paths.SEARCH_RESULTS.format(id=search_id), params=paging)
+
+    def get_searchable_headers(self) -> dict:
+        """GET /api/v4/config/searchableHeaders"""
+        return self._json("GET", Paths.SEARCHABLE_HEADERS)
+
+    # Quarantine jobs ------------------------------------------------------------------------
+
+    def filter_quarantine_jobs(self, query: list, filter_options: dict) -> dict:
+        """POST /api/v4/quarantineJobs/filter (read only)"""
+        body = {"filterOptions": filter_options}
+        return self._json("POST", Paths.QUARANTINE_JOBS_FILTER, params=query, json_data=body)
+
+    def create_quarantine_job(self, quarantine_emails: list[dict]) -> dict:
+        """POST /api/v4/quarantineJobs"""
+        body = {"quarantineEmails": quarantine_emails}
+        return self._json("POST", Paths.QUARANTINE_JOBS, json_data=body, creates=True)
+
+    def get_quarantine_job(self, job_id: int) -> dict:
+        """GET /api/v4/quarantineJobs/{id}"""
+        return self._json("GET", Paths.QUARANTINE_JOB.format(id=job_id))
+
+    def delete_quarantine_job(self, job_id: int) -> None:
+        """DELETE /api/v4/quarantineJobs/{id}"""
+        self._call("DELETE", Paths.QUARANTINE_JOB.format(id=job_id))
+
+    def restore_quarantine_job(self, job_id: int) -> None:
+        """PUT /api/v4/quarantineJobs/{id}/restore"""
+        self._call("PUT", Paths.QUARANTINE_JOB_ACTION.format(id=job_id, action="restore"))
+
+    def approve_quarantine_job(self, job_id: int, message_count: int | None) -> None:
+        """PUT /api/v4/quarantineJobs/{id}/approve[?messageCount=N]"""
+        path = Paths.QUARANTINE_JOB_ACTION.format(id=job_id, action="approve")
+        self._call("PUT", path, params=assign_params(messageCount=message_count))
+
+    def stop_quarantine_job(self, job_id: int) -> dict:
+        """PUT /api/v4/quarantineJobs/{id}/stop"""
+        return self._json("PUT", Paths.QUARANTINE_JOB_ACTION.format(id=job_id, action="stop"))
+
+    # IOC repository -------------------------------------------------------------------------
+
+    @staticmethod
+    def _source_header(source: str) -> dict:
+        return {"X-Cofense-IOC-Source": source}
+
+    def list_iocs(self, source: str, query: list) -> dict:
+        """GET /iocrepository/v1/iocs"""
+        return self._json("GET", Paths.IOCS, params=query, headers=self._source_header(source))
+
+    def upsert_iocs(self, source: str, items: list[dict]) -> dict:
+        """PUT /iocrepository/v1/iocs"""
+        headers = self._source_header(source)
+        return self._json("PUT", Paths.IOCS, json_data={"data": items}, headers=headers)
+
+    def get_ioc(self, source: str, ioc_id: str) -> dict:
+        """GET /iocrepository/v1/iocs/{id}"""
+        headers = self._source_header(source)
+        return self._json("GET", Paths.IOC.format(id=ioc_id), headers=headers)
+
+    def update_ioc_expiry(self, source: str, ioc_id: str, expires_at: str) -> dict:
+        """PUT /iocrepository/v1/iocs/{id}"""
+        body = {"data": {"type": "ioc", "metadata": {"quarantine": {"expires_at": expires_at}}}}
+        headers = self._source_header(source)
+        return self._json("PUT", Paths.IOC.format(id=ioc_id), json_data=body, headers=headers)
+
+    def delete_ioc(self, source: str, ioc_id: str) -> dict:
+        """DELETE /iocrepository/v1/iocs/{id}"""
+        headers = self._source_header(source)
+        return self._json("DELETE", Paths.IOC.format(id=ioc_id), headers=headers)
+
+    def get_last_ioc(self, source: str) -> dict:
+        """GET /iocrepository/v1/iocs/last"""
+        return self._json("GET", Paths.LAST_IOC, headers=self._source_header(source))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reply handling
+# ---------------------------------------------------------------------------------------------
+
+STATUS_ADVICE = {
+    400: "Check the arguments of the command.",
+    401: "Check the Client ID and Client Secret of the instance.",
+    403: "The API client lacks the Vision role this command needs.",
+    404: "Check the ID or the values given to the command.",
+    409: "The object changed meanwhile; fetch it again and retry.",
+    422: "Vision refused the request as it stands.",
+    429: "Vision is rate limiting this client; retry later.",
+}
+SERVER_ERROR_ADVICE = "Vision or a proxy in front of it failed; retry later."
+
+
+def _json_body(reply: requests.Response) -> Any:
+    """Decodes a JSON reply; an empty body decodes to an empty dict."""
+    if not reply.content or not reply.content.strip():
+        return {}
+    try:
+        return reply.json()
+    except ValueError:
+        raise DemistoException(
+            f"Cofense Vision answered HTTP {reply.status_code} with a body that is not JSON."
+        ) from None
+
+
+def _describe_error_reply(reply: requests.Response) -> str:
+    """One sentence from a failed reply: status, Vision's own words, what to do."""
+    status = reply.status_code
+    parts = [f"Cofense Vision answered HTTP {status}"]
+    body: Any = None
+    try:
+        body = reply.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        name = body.get("status") or body.get("error")
+        message = body.get("message") or body.get("error_description")
+        details = body.get("details")
+        if name:
+            parts[0] += f" {name}"
+        if message:
+            parts.append(str(message).rstrip("."))
+        if isinstance(details, list) and details:
+            parts.append("; ".join(str(detail) for detail in details[:5]))
+        elif details:
+            parts.append(str(details))
+    elif "html" in reply.headers.get("Content-Type", "").lower():
+        parts[0] += " with an HTML error page (often a proxy or load balancer)"
+    elif not reply.content:
+        parts[0] += " with an empty body"
+    advice = SERVER_ERROR_ADVICE if status >= 500 else STATUS_ADVICE.get(status, "")
+    sentence = ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else "")
+    return f"{sentence}. {advice}".strip()
+
+
+def _raise_for_api_reply(reply: requests.Response) -> None:
+    if reply.status_code == 401:
+        raise TokenRejected(_describe_error_reply(reply), res=reply)
+    raise VisionApiError(_describe_error_reply(reply), res=reply)
+
+
+def _raise_for_token_reply(reply: requests.Response) -> None:
+    if reply.status_code in (400, 401, 403):
+        raise VisionApiError(
+            f"Authentication failed: Cofense Vision rejected the Client ID or Client Secret "
+            f"(HTTP {reply.status_code}). Check both in the instance settings.",
+            res=reply,
+        )
+    raise VisionApiError(_describe_error_reply(reply), res=reply)
+
+
+def _may_have_reached_server(exc: Exception | None) -> bool:
+    """False only when the request surely never left (refused, DNS, connect timeout)."""
+    if exc is None or isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)):
+        return False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc)
+        return not any(
+            marker in text
+            for marker in ("NewConnectionError", "NameResolutionError", "Connection refused")
+        )
+    return isinstance(exc, requests.exceptions.RequestException)
+
+
+_CREATION_CHECKS = {
+    Paths.QUARANTINE_JOBS: "the job may have been created; check cofense-quarantine-jobs-list",
+    Paths.SEARCHES: "the search may have been created; check cofense-message-searches-list",
+    Paths.MESSAGES: "a download token may have been issued; request a new one",
+}
+
+
+def _transport_sentence(exc: BaseException, method: str, path: str, repeatable: bool) -> str:
+    """What went wrong on the wire, and whether a creating request may have landed."""
+    if not repeatable and _may_have_reached_server(exc):
+        check = _CREATION_CHECKS.get(path, "check Vision before running the command again")
+        return (f"The connection to Cofense Vision failed after {method} {path} was sent, "
+                f"so {check}.")
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ("The TLS certificate of Cofense Vision could not be verified; fix the "
+                "certificate or select 'Trust any certificate' in the instance settings.")
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return ("The proxy refused the connection to Cofense Vision; check the system proxy "
+                "or clear 'Use system proxy settings'.")
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ("Cofense Vision did not accept a connection in time; check the Server URL "
+                "and that Vision is reachable from this host.")
+    if isinstance(exc, requests.exceptions.ReadTimeout) or "timed out" in text.lower():
+        return (f"Cofense Vision did not answer {method} {path} within the HTTP timeout, "
+                "even after retries; retry later or raise the timeout of the instance.")
+    if "NameResolutionError" in text or "Name or service not known" in text:
+        return ("The host name of the Server URL could not be resolved; check the "
+                "Server URL of the instance.")
+    if "refused" in text.lower():
+        return ("Cofense Vision refused the connection; check the Server URL and that "
+                "Vision is running and reachable from this host.")
+    return (f"The connection to Cofense Vision broke during {method} {path}, even after "
+            "retries; check the network between this host and Vision.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument parsing
+# ---------------------------------------------------------------------------------------------
+
+
+def _text_arg(args: dict, name: str, *, required: bool = False) -> str | None:
+    value = args.get(name)
+    text = value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+    if not text:
+        if required:
+            raise ValueError(f'The argument "{name}" is required.')
+        return None
+    return text
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A user's value as quoted in an error message, bounded in length."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_int_arg(
+    args: dict, name: str, *, default: int | None = None, minimum: int = 0,
+    maximum: int | None = None,
+) -> int | None:
+    """A whole number within bounds; words like '1.5' or 'ten' are refused by name."""
+    text = _text_arg(args, name)
+    if text is None:
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+        raise ValueError(f'"{name}" must be a whole number; got "{_shown(text)}".')
+    number = int(text)
+    if number < minimum or (maximum is not None and number > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+        raise ValueError(f'"{name}" must be a whole number {bounds}; got {number}.')
+    return number
+
+
+def parse_positive_id(args: dict, name: str = "id") -> int:
+    """An object id of Vision's: a positive whole number."""
+    text = _text_arg(args, name, required=True)
+    if not POSITIVE_ID_PATTERN.fullmatch(text or ""):
+        raise ValueError(f'"{name}" must be a positive whole number, for example 700; '
+                         f'got "{_shown(text)}".')
+    return int(text)
+
+
+def parse_bool_arg(args: dict, name: str, default: bool = False) -> bool:
+    text = _text_arg(args, name)
+    if text is None:
+        return default
+    lowered = text.lower()
+    if lowered in ("true", "yes"):
+        return True
+    if lowered in ("false", "no"):
+        return False
+    raise ValueError(f'"{name}" must be true or false; got "{_shown(text)}".')
+
+
+def query_flag(value: bool) -> str:
+    """A boolean as Vision reads it in a query string."""
+    return "true" if value else "false"
+
+
+def parse_list_arg(args: dict, name: str, *, limit: int | None = None) -> list[str]:
+    """A comma-separated (or JSON) list; empty items dropped, at most limit values."""
+    values = [str(item).strip() for item in argToList(args.get(name))]
+    values = [value for value in values if value]
+    if limit is not None and len(values) > limit:
+        raise ValueError(f'"{name}" accepts at most {limit} values; got {len(values)}.')
+    return values
+
+
+def parse_choice(args: dict, name: str, choices: Iterable[str], default: str | None = None):
+    text = _text_arg(args, name)
+    if text is None:
+        return default
+    for choice in choices:
+        if choice.lower() == text.lower():
+            return choice
+    raise ValueError(f'"{name}" must be one of {", ".join(choices)}; got "{_shown(text)}".')
+
+
+def parse_sort(args: dict, keys: Iterable[str], default: str | None = None) -> list[str]:
+    """'prop:order,prop2:order2' into Vision's ['prop,order', …] sort parameters."""
+    raw = _text_arg(args, "sort") or default
+    if raw is None:
+        return []
+    keys_by_lower = {key.lower(): key for key in keys}
+    accepted = f"property:order pairs with property in {', '.join(keys)} and order asc or desc"
+    result = []
+    for pair in (item.strip() for item in raw.split(",")):
+        if not pair:
+            continue
+        name, separator, order = (part.strip() for part in pair.partition(":"))
+        order = order.lower() if separator else "asc"
+        key = keys_by_lower.get(name.lower())
+        if key is None or order not in ("asc", "desc"):
+            raise ValueError(f'"sort" takes {accepted}; got "{_shown(pair)}".')
+        result.append(f"{key},{order}")
+    return result
+
+
+def paging_query(args: dict, sort_keys: Iterable[str], default_sort: str | None) -> list:
+    """page, size and repeated sort as an ordered list of query pairs."""
+    page = parse_int_arg(args, "page", default=0, minimum=0)
+    size = parse_int_arg(args, "size", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
+    query: list = [("page", page), ("size", size)]
+    query.extend(("sort", sort) for sort in parse_sort(args, sort_keys, default_sort))
+    return query
+
+
+def parse_message_id(args: dict, name: str = "internet_message_id") -> str:
+    text = _text_arg(args, name, required=True) or ""
+    if not MESSAGE_ID_PATTERN.fullmatch(text):
+        raise ValueError(f'"{name}" must be an internet message ID in angle brackets, for example '
+                         f'<abc123@example.com>; got "{_shown(text)}".')
+    return text
+
+
+def parse_email_address(args: dict, name: str) -> str:
+    text = _text_arg(args, name, required=True) or ""
+    if not EMAIL_ADDRESS_PATTERN.fullmatch(text):
+        raise ValueError(f'"{name}" must be an email address such as user@example.com; '
+                         f'got "{_shown(text)}".')
+    return text
+
+
+def parse_hash_arg(args: dict, name: str, hash_type: str) -> str | None:
+    text = _text_arg(args, name)
+    if text is None:
+        return None
+    length = HASH_LENGTHS[hash_type]
+    if not re.fullmatch(rf"[0-9a-fA-F]{{{length}}}", text):
+        raise ValueError(f'"{name}" must be {length} hexadecimal digits; got "{_shown(text)}".')
+    return text.lower()
+
+
+def parse_date_arg(args: dict, name: str, *, forward: bool = False) -> datetime | None:
+    """A date argument as an aware UTC datetime.
+
+    Relative values (`3 days`) count back from now, or forward for expiry arguments; values
+    with an offset are converted to UTC and naive ones are taken as UTC.
+    """
+    text = _text_arg(args, name)
+    if text is None:
+        return None
+    return parse_date_text(text, name, forward=forward)
+
+
+def parse_date_text(text: str, name: str, *, forward: bool = False) -> datetime:
+    relative = RELATIVE_DATE_PATTERN.fullmatch(text.strip())
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2).lower()
+        delta = relativedelta(**{f"{unit}s": amount})
+        now = datetime.now(timezone.utc)
+        return now + delta if forward else now - delta
+    parsed = _parse_iso(text.strip()) or _parse_free_date(text, forward)
+    if parsed is None:
+        raise ValueError(f'"{name}" must be a date such as {DATE_ARGUMENT_FORMS} (UTC); '
+                         f'got "{_shown(text)}".')
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _parse_iso(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return None
+    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed
+
+
+def _parse_free_date(text: str, forward: bool) -> datetime | None:
+    """Forms such as '01 Mar 2021' or '20/08/2022', read by dateparser (imported on need)."""
+    import dateparser as free_date_parser
+
+    settings = {
+        "TIMEZONE": "UTC",
+        "TO_TIMEZONE": "UTC",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "DATE_ORDER": "DMY",
+        "PREFER_DATES_FROM": "future" if forward else "past",
+    }
+    try:
+        return free_date_parser.parse(text, languages=["en"], settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input
+        return None
+
+
+def to_api_date(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(timezone.utc).strftime(API_DATE_FORMAT)
+
+
+def parse_attachment_hashes(args: dict) -> list[dict]:
+    """'md5:hex, sha256:hex' into Vision's attachment hash objects."""
+    hashes = []
+    for item in parse_list_arg(args, "attachment_hashes", limit=MAX_CRITERIA_VALUES):
+        hash_type, _, value = (part.strip() for part in item.partition(":"))
+        length = HASH_LENGTHS.get(hash_type.upper())
+        if length is None or not re.fullmatch(rf"[0-9a-fA-F]{{{length}}}", value):
+            raise ValueError(
+                '"attachment_hashes" takes hashtype:value pairs with hashtype md5 (32 hex digits)'
+                f' or sha256 (64 hex digits); got "{_shown(item)}".'
+            )
+        hashes.append({"hashType": hash_type.upper(), "hashString": value.lower()})
+    return hashes
+
+
+def parse_headers_arg(args: dict) -> list[dict]:
+    """'key:value1:value2, key2:value' into Vision's header criteria."""
+    headers = []
+    for item in parse_list_arg(args, "headers", limit=MAX_CRITERIA_VALUES):
+        key, *values = (part.strip() for part in item.split(":"))
+        values = [value for value in values if value]
+        if not key or not values:
+            raise ValueError('"headers" takes key:value pairs, for example '
+                             f'X-Mailer:value1:value2; got "{_shown(item)}".')
+        headers.append({"key": key, "values": values})
+    return headers
+
+
+def parse_quarantine_emails(raw: Any) -> list[dict]:
+    """Internet message id and recipient pairs; ids keep their brackets and any ':' inside.
+
+    Each item is split after the id's closing '>', or else at its last ':'. Exact
+    duplicates are dropped; a malformed item is named in the error.
+    """
+    accepted = "<internet message id>:recipient@example.com, separated by commas"
+    emails, seen = [], set()
+    for item in (str(part).strip() for part in argToList(raw)):
+        if not item:
+            continue
+        close = item.rfind(">")
+        if close != -1:
+            message_id, rest = item[: close + 1].strip(), item[close + 1:].strip()
+            recipient = rest[1:].strip() if rest.startswith(":") else ""
+        else:
+            message_id, _, recipient = (part.strip() for part in item.rpartition(":"))
+        if not message_id or not EMAIL_ADDRESS_PATTERN.fullmatch(recipient):
+            raise ValueError(f'"quarantine_emails" item "{_shown(item)}" is malformed; '
+                             f"use {accepted}.")
+        if (message_id, recipient) not in seen:
+            seen.add((message_id, recipient))
+            emails.append({"internetMessageId": message_id, "recipientAddress": recipient})
+    if not emails:
+        raise ValueError(f'"quarantine_emails" is required; use {accepted}.')
+    return emails
+
+
+def check_ioc_source(source: str, name: str = "source") -> str:
+    if not IOC_SOURCE_PATTERN.fullmatch(source):
+        raise ValueError(f'"{name}" may hold only letters, digits and the characters - . _ ~; '
+                         f'got "{_shown(source)}".')
+    return source
+
+
+def parse_ioc_source(args: dict, *, required: bool = True) -> str | None:
+    text = _text_arg(args, "source", required=required)
+    return None if text is None else check_ioc_source(text)
+
+
+def check_ioc_id(ioc_id: str, name: str = "id") -> str:
+    if not IOC_ID_PATTERN.fullmatch(ioc_id):
+        raise ValueError(f'"{name}" must hold IOC IDs of 32 hexadecimal digits; '
+                         f'got "{_shown(ioc_id)}".')
+    return ioc_id.lower()
+
+
+def parse_ioc_id(args: dict) -> str:
+    return check_ioc_id(_text_arg(args, "id", required=True) or "")
+
+
+def safe_file_name(name: str | None, fallback: str) -> str:
+    """A base name that cannot choose a path: no folders, no control characters, bounded."""
+    base = re.split(r"[/\\]", name or "")[-1]
+    base = _FILE_NAME_UNSAFE.sub("_", base).strip(" .")
+    if not base:
+        base = fallback
+    if len(base) > MAX_FILE_NAME_LENGTH:
+        stem, dot, extension = base.rpartition(".")
+        if dot and 0 < len(extension) <= 16:
+            base = stem[: MAX_FILE_NAME_LENGTH - len(extension) - 1] + "." + extension
+        else:
+            base = base[:MAX_FILE_NAME_LENGTH]
+    return base
+
+
+# ---------------------------------------------------------------------------------------------
+# Presentation: tables kept as data, rendered in one place
+# ---------------------------------------------------------------------------------------------
+
+
+class Column(NamedTuple):
+    """A table column: its header and how to read its cell from a record."""
+
+    header: str
+    read: Callable[[dict], Any]
+
+
+def escape_cell(value: Any) -> str:
+    """Markdown-safe cell text; lists become one line each."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        value = "\n".join(str(item) for item in value if item is not None)
+    return str(value).translate(_MARKDOWN_ESCAPES)
+
+
+def render_table(title: str, columns: Iterable[Column], records: list[dict],
+                 *, drop_empty: bool = False) -> str:
+    """Renders records as a markdown table, in the platform's table layout."""
+    columns = tuple(columns)
+    lines = [f"### {title}"] if title else []
+    rows = [[escape_cell(column.read(record)) for column in columns] for record in records]
+    if drop_empty and rows:
+        keep = [index for index in range(len(columns)) if any(row[index] for row in rows)]
+        columns = tuple(columns[index] for index in keep)
+        rows = [[row[index] for index in keep] for row in rows]
+    if not rows or not columns:
+        lines.append("**No entries.**")
+        return "\n".join(lines) + "\n"
+    lines.append("|" + "|".join(column.header for column in columns) + "|")
+    lines.append("|" + "|".join("---" for _ in columns) + "|")
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def format_date(value: Any) -> str:
+    """'2022-07-27T13:58:44.000+00:00' as '27/07/2022, 01:58 PM UTC'; naive means UTC."""
+    if not isinstance(value, str):
+        return ""
+    match = REPLY_DATE_PATTERN.match(value)
+    if match is None:
+        return ""
+    year, month, day, hour, minute, offset = match.groups()
+    if offset not in UTC_OFFSETS:
+        moment = _parse_iso(value)
+        if moment is None:
+            return ""
+        year, month, day = f"{moment.year:04d}", f"{moment.month:02d}", f"{moment.day:02d}"
+        hour, minute = f"{moment.hour:02d}", f"{moment.minute:02d}"
+    hour_of_day = int(hour)
+    meridiem = "AM" if hour_of_day < 12 else "PM"
+    return f"{day}/{month}/{year}, {(hour_of_day % 12) or 12:02d}:{minute} {meridiem} UTC"
+
+
+def field(*path: str) -> Callable[[dict], Any]:
+    """Reads a nested field; any missing or null step gives None."""
+    if len(path) == 1:
+        key = path[0]
+        return lambda record: record.get(key)
+
+    def read(record: dict) -> Any:
+        value: Any = record
+        for key in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value
+
+    return read
+
+
+def date_field(*path: str) -> Callable[[dict], str]:
+    read = field(*path)
+    return lambda record: format_date(read(record))
+
+
+def addresses(key: str) -> Callable[[dict], list]:
+    """The address of each person in a list such as 'from' or 'recipients'."""
+    def read(record: dict) -> list:
+        people = record.get(key)
+        if not isinstance(people, list):
+            return []
+        return [person.get("address") for person in people if isinstance(person, dict)]
+
+    return read
+
+
+def latest_run(job: dict) -> dict:
+    """The job's current run: the last of quarantineJobRuns, or an empty one."""
+    runs = job.get("quarantineJobRuns")
+    return runs[-1] if isinstance(runs, list) and runs and isinstance(runs[-1], dict) else {}
+
+
+def attachment_summary(message: dict) -> str:
+    attachments = message.get("attachments")
+    if not isinstance(attachments, list):
+        return ""
+    blocks = [
+        f"File Name: {item.get('filename') or ''}\nMD5: {item.get('md5') or ''}\n"
+        f"SHA256: {item.get('sha256') or ''}"
+        for item in attachments
+        if isinstance(item, dict)
+    ]
+    return "\n\n".join(blocks)
+
+
+def joined(key: str, separator: str = ", ") -> Callable[[dict], str]:
+    def read(record: dict) -> str:
+        value = record.get(key)
+        if isinstance(value, list):
+            return separator.join(str(item) for item in value)
+        return "" if value is None else str(value)
+
+    return read
+
+
+SEARCH_COLUMNS = (
+    Column("ID", field("id")),
+    Column("Created By", field("createdBy")),
+    Column("Created Date", date_field("createdDate")),
+    Column("Modified By", field("modifiedBy")),
+    Column("Modified Date", date_field("modifiedDate")),
+    Column("Recipient", field("recipient")),
+    Column("Senders", field("senders")),
+    Column("Subjects", field("subjects")),
+    Column("Attachment Names", field("attachmentNames")),
+    Column("Attachment Hashes", lambda search: [
+        f"{item.get('hashType')}: {item.get('hashString')}"
+        for item in (field("attachmentHashCriteria", "attachmentHashes")(search) or [])
+        if isinstance(item, dict)
+    ]),
+    Column("Attachment MIME Types", field("attachmentMimeTypes")),
+    Column("Attachment Exclude MIME Types", field("attachmentExcludeMimeTypes")),
+    Column("Domains", field("domainCriteria", "domains")),
+    Column("Whitelist URLs", field("domainCriteria", "whiteListUrls")),
+    Column("Headers", lambda search: [
+        f"{item.get('key')}: {', '.join(map(str, item.get('values') or []))}"
+        for item in (search.get("headers") or [])
+        if isinstance(item, dict)
+    ]),
+    Column("Internet Message ID", field("internetMessageId")),
+    Column("URL", field("url")),
+    Column("Received After Date", date_field("receivedAfterDate")),
+    Column("Received Before Date", date_field("receivedBeforeDate")),
+    Column("Partial Ingest", field("partialIngest")),
+)
+
+MESSAGE_METADATA_COLUMNS = (
+    Column("ID", field("id")),
+    Column("Subject", field("subject")),
+    Column("Received On", date_field("receivedOn")),
+    Column("Sent On", date_field("sentOn")),
+    Column("Processed On", date_field("processedOn")),
+    Column("Sender", addresses("from")),
+    Column("Recipients", addresses("recipients")),
+    Column("MD5", field("md5")),
+    Column("SHA1", field("sha1")),
+    Column("SHA256", field("sha256")),
+    Column("Internet Message ID", field("internetMessageId")),
+)
+
+SEARCH_RESULT_COLUMNS = (
+    Column("Message ID", field("id")),
+    Column("Internet Message ID", field("internetMessageId")),
+    Column("Subject", field("subject")),
+    Column("Sent On", date_field("sentOn")),
+    Column("Received On", date_field("receivedOn")),
+    Column("Sender", addresses("from")),
+    Column("Recipient", addresses("recipients")),
+    Column("Attachment File Names", attachment_summary),
+)
+
+TOKEN_COLUMNS = (
+    Column("Internet Message ID", field("internetMessageId")),
+    Column("Recipient's Address", lambda record: record["recipients"][0]["address"]),
+    Column("Token", field("token")),
+)
+
+_JOB_IDENTITY = (
+    Column("ID", field("id")),
+    Column("Created By", field("createdBy")),
+    Column("Created Date", date_field("createdDate")),
+    Column("Last Modified By", field("modifiedBy")),
+    Column("Last Modified Date", date_field("modifiedDate")),
+)
+_LAST_ACTION = Column("Last Action", lambda job: latest_run(job).get("jobRunType"))
+_STATUS = Column("Status", lambda job: latest_run(job).get("status"))
+_COMPLETED = Column("Completed Date", lambda job: format_date(latest_run(job).get("completedDate")))
+_MESSAGES = Column("Messages", field("emailCount"))
+
+JOB_LIST_COLUMNS = (*_JOB_IDENTITY, _LAST_ACTION, _STATUS, _COMPLETED, _MESSAGES)
+JOB_COLUMNS = (
+    _JOB_IDENTITY[0], Column("Search ID", field("searchId")), *_JOB_IDENTITY[1:],
+    _LAST_ACTION, _STATUS, _COMPLETED, _MESSAGES,
+)
+JOB_CREATED_COLUMNS = (*_JOB_IDENTITY, _MESSAGES)
+JOB_STOPPED_COLUMNS = (
+    *_JOB_IDENTITY, _LAST_ACTION, _STATUS, _MESSAGES,
+    Column("Stopped Quarantine", field("stopRequested")),
+)
+JOB_EMAIL_COLUMNS = (
+    Column("Internet Message ID", field("internetMessageId")),
+    Column("Recipient", field("recipientAddress")),
+    Column("Status", field("status")),
+    Column("Error", field("errorMessage")),
+)
+
+_IOC_IDENTITY = (
+    Column("ID", field("id")),
+    Column("Threat Type", field("attributes", "threat_type")),
+    Column("Threat Value", field("attributes", "threat_value")),
+)
+_IOC_LEVEL = Column("Threat Level", field("metadata", "source", "threat_level"))
+_IOC_CREATED = Column("Created At", date_field("metadata", "quarantine", "created_at"))
+_IOC_EXPIRES = Column("Expires At", date_field("metadata", "quarantine", "expires_at"))
+_IOC_MATCHES = (
+    Column("Match Count", field("metadata", "quarantine", "match_count")),
+    Column("Quarantine Count", field("metadata", "quarantine", "quarantine_count")),
+)
+
+IOC_LIST_COLUMNS = (
+    *_IOC_IDENTITY, _IOC_LEVEL,
+    Column("Updated At", lambda ioc: format_date(
+        field("metadata", "source", "updated_at")(ioc)
+        or field("metadata", "quarantine", "created_at")(ioc)
+    )),
+    _IOC_CREATED, *_IOC_MATCHES,
+)
+IOC_COLUMNS = (*_IOC_IDENTITY, _IOC_CREATED, _IOC_EXPIRES)
+IOC_UPSERT_COLUMNS = (
+    *_IOC_IDENTITY, _IOC_LEVEL,
+    Column("Created At", date_field("metadata", "source", "created_at")),
+    Column("Updated At", date_field("metadata", "source", "updated_at")),
+    Column("Requested Expiration", date_field("metadata", "source", "requested_expiration")),
+)
+LAST_IOC_COLUMNS = (
+    *_IOC_IDENTITY, _IOC_CREATED, _IOC_EXPIRES, *_IOC_MATCHES,
+    Column("First Quarantined At", date_field("metadata", "quarantine", "first_quarantined_at")),
+    Column("Last Quarantined At", date_field("metadata", "quarantine", "last_quarantined_at")),
+)
+IOC_DELETED_COLUMNS = (*_IOC_IDENTITY, Column("Action Status", lambda ioc: "Success"))
+
+
+def _as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+# ---------------------------------------------------------------------------------------------
+# Reputation
+# ---------------------------------------------------------------------------------------------
+
+
+class Verdicts:
+    """Turns IOCs into DBotScores and standard indicators, per the instance's settings."""
+
+    def __init__(self, good: Any = None, suspicious: Any = None, bad: Any = None,
+                 reliability: str | None = None):
+        self.scores = dict(DEFAULT_THREAT_LEVEL_SCORES)
+        for score, levels in ((Common.DBotScore.GOOD, good),
+                              (Common.DBotScore.SUSPICIOUS, suspicious),
+                              (Common.DBotScore.BAD, bad)):
+            for level in argToList(levels):
+                if str(level).strip():
+                    self.scores[str(level).strip().lower()] = score
+        self.reliability = reliability
+
+    def score(self, threat_level: Any) -> int:
+        if not isinstance(threat_level, str):
+            return Common.DBotScore.NONE
+        return self.scores.get(threat_level.strip().lower(), Common.DBotScore.NONE)
+
+    def indicator(self, ioc: dict, *, deleted: bool = False) -> Common.Indicator | None:
+        """The IOC's threat value as an indicator; a deleted IOC scores as unknown."""
+        attributes = _as_dict(ioc.get("attributes"))
+        threat_type = str(attributes.get("threat_type") or "").upper()
+        value = attributes.get("threat_value")
+        if not isinstance(value, str) or not value or threat_type not in THREAT_TYPES:
+            return None
+        level = field("metadata", "source", "threat_level")(ioc)
+        score = Common.DBotScore.NONE if deleted else self.score(level)
+        description = f"Cofense Vision threat level: {level}" if score == 3 else None
+        dbot_type = INDICATOR_DBOT_TYPES[threat_type]
+        dbot_score = Common.DBotScore(
+            indicator=value,
+            indicator_type=dbot_type,
+            integration_name=INTEGRATION_NAME,
+            score=score,
+            malicious_description=description,
+            reliability=self.reliability,
+        )
+        build = INDICATOR_BUILDERS.get(threat_type)
+        return build(value, dbot_score) if build else dbot_score
+
+
+class SenderIndicator(Common.Indicator):
+    """A sender address under Email.Address, with Malicious when the score is bad."""
+
+    CONTEXT_PATH = "Email(val.Address && val.Address == obj.Address)"
+
+    def __init__(self, address: str, dbot_score: Common.DBotScore):
+        self.address = address
+        self.dbot_score = dbot_score
+
+    def to_context(self) -> dict:
+        email: dict[str, Any] = {"Address": self.address}
+        if self.dbot_score.score == Common.DBotScore.BAD:
+            email["Malicious"] = {
+                "Vendor": self.dbot_score.integration_name,
+                "Description": self.dbot_score.malicious_description,
+            }
+        return {self.CONTEXT_PATH: email, **self.dbot_score.to_context()}
+
+
+INDICATOR_DBOT_TYPES = {
+    "DOMAIN": DBotScoreType.DOMAIN,
+    "URL": DBotScoreType.URL,
+    "SENDER": DBotScoreType.EMAIL,
+    "MD5": DBotScoreType.FILE,
+    "SHA256": DBotScoreType.FILE,
+    "SUBJECT": DBotScoreType.CUSTOM,
+}
+INDICATOR_BUILDERS: dict[str, Callable[[str, Any], Common.Indicator]] = {
+    "DOMAIN": lambda value, score: Common.Domain(domain=value, dbot_score=score),
+    "URL": lambda value, score: Common.URL(url=value, dbot_score=score),
+    "SENDER": SenderIndicator,
+    "MD5": lambda value, score: Common.File(dbot_score=score, md5=value),
+    "SHA256": lambda value, score: Common.File(dbot_score=score, sha256=value),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------------------------
+
+
+def new_file_path() -> tuple[str, str]:
+    """A fresh (file id, path) pair in the working folder, as fileResult names files."""
+    file_id = demisto.uniqueFile()
+    return file_id, f"{demisto.investigation()['id']}_{file_id}"
+
+
+def file_entry(name: str, file_id: str) -> dict:
+    """The War Room entry for a file already written under its file id."""
+    return {
+        "Contents": "",
+        "ContentsFormat": formats["text"],
+        "Type": entryTypes["file"],
+        "File": name,
+        "FileID": file_id,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands: messages and searches
+# ---------------------------------------------------------------------------------------------
+
+
+def message_token_get_command(client: Client, args: dict) -> CommandResults:
+    message_id = parse_message_id(args)
+    recipient = parse_email_address(args, "recipient_address")
+    password = _text_arg(args, "password")
+
+    token = client.create_message_token(message_id, recipient, password)
+
+    record = {
+        "internetMessageId": message_id,
+        "recipients": [{"address": recipient}],
+        "token": token,
+    }
+    return CommandResults(
+        outputs_prefix="Cofense.Message",
+        outputs_key_field="internetMessageId",
+        outputs=record,
+        readable_output=render_table("One-time token:", TOKEN_COLUMNS, [record]),
+        raw_response=record,
+    )
+
+
+def message_metadata_get_command(client: Client, args: dict) -> CommandResults:
+    message_id = parse_message_id(args)
+    recipient = parse_email_address(args, "recipient_address")
+
+    message = _as_dict(client.get_message_metadata(message_id, recipient))
+
+    return CommandResults(
+        outputs_prefix="Cofense.Message",
+        outputs_key_field="id",
+        outputs=message,
+        readable_output=render_table("Message Metadata:", MESSAGE_METADATA_COLUMNS, [message]),
+        raw_response=message,
+    )
+
+
+def message_get_command(client: Client, args: dict) -> dict:
+    token = _text_arg(args, "token", required=True) or ""
+    if not DOWNLOAD_TOKEN_PATTERN.fullmatch(token):
+        raise ValueError('"token" must be the one-time token from cofense-message-token-get '
+                         f'(letters, digits and hyphens); got "{_shown(token)}".')
+
+    file_id, path = new_file_path()
+    client.download_message(token, path)
+
+    return file_entry(safe_file_name(f"{token}.zip", "message.zip"), file_id)
+
+
+def message_attachment_get_command(client: Client, args: dict) -> dict:
+    md5 = parse_hash_arg(args, "md5", "MD5")
+    sha256 = parse_hash_arg(args, "sha256", "SHA256")
+    if not md5 and not sha256:
+        raise ValueError('Give "md5" (32 hexadecimal digits) or "sha256" (64 hexadecimal '
+                         "digits) of the attachment; at least one is needed.")
+    name = safe_file_name(_text_arg(args, "file_name", required=True), "attachment")
+
+    file_id, path = new_file_path()
+    client.download_attachment(md5, sha256, path)
+
+    return file_entry(name, file_id)
+
+
+def _search_criteria(args: dict) -> dict:
+    """The search criteria of cofense-message-search-create, validated."""
+    limited = {"limit": MAX_CRITERIA_VALUES}
+    hashes = parse_attachment_hashes(args)
+    domains = parse_list_arg(args, "domains", **limited)
+    whitelist = parse_list_arg(args, "whitelist_urls", **limited)
+    after = parse_date_arg(args, "received_after_date")
+    before = parse_date_arg(args, "received_before_date")
+    if after and before and after > before:
+        raise ValueError('"received_after_date" must not be later than "received_before_date".')
+    internet_message_id = (
+        parse_message_id(args) if _text_arg(args, "internet_message_id") else None
+    )
+    return assign_params(
+        subjects=parse_list_arg(args, "subjects", **limited),
+        senders=parse_list_arg(args, "senders", **limited),
+        attachmentNames=parse_list_arg(args, "attachment_names", **limited),
+        attachmentHashCriteria={
+            "type": parse_choice(args, "attachment_hash_match_criteria", MATCH_CRITERIA, "ANY"),
+            "attachmentHashes": hashes,
+        } if hashes else None,
+        attachmentMimeTypes=parse_list_arg(args, "attachment_mime_types", **limited),
+        attachmentExcludeMimeTypes=parse_list_arg(
+            args, "attachment_exclude_mime_types", **limited),
+        domainCriteria=assign_params(
+            type=parse_choice(args, "domain_match_criteria", MATCH_CRITERIA, "ANY"),
+            domains=domains,
+            whiteListUrls=whitelist,
+        ) if domains or whitelist else None,
+        headers=parse_headers_arg(args),
+        internetMessageId=internet_message_id,
+        partialIngest=parse_bool_arg(args, "partial_ingest"),
+        receivedAfterDate=to_api_date(after),
+        receivedBeforeDate=to_api_date(before),
+        recipient=_text_arg(args, "recipient"),
+        url=_text_arg(args, "url"),
+    )
+
+
+def _search_results(search: dict, title: str) -> CommandResults:
+    return CommandResults(
+        outputs_prefix="Cofense.Search",
+        outputs_key_field="id",
+        outputs=search,
+        readable_output=render_table(title, SEARCH_COLUMNS, [search], drop_empty=True),
+        raw_response=search,
+    )
+
+
+def message_search_create_command(client: Client, args: dict) -> CommandResults:
+    criteria = _search_criteria(args)
+
+    search = _as_dict(client.create_search(criteria))
+
+    title = f"Message search with ID {search.get('id')} has been created successfully."
+    return _search_results(search, title)
+
+
+def message_searches_list_command(client: Client, args: dict) -> CommandResults:
+    query = paging_query(args, SEARCH_SORT_KEYS, "id:asc")
+
+    searches = _as_list(_as_dict(client.list_searches(query)).get("searches"))
+
+    return CommandResults(
+        outputs_prefix="Cofense.Search",
+        outputs_key_field="id",
+        outputs=searches,
+        readable_output=render_table(
+            "Message Searches:", SEARCH_COLUMNS, searches, drop_empty=True),
+        raw_response=searches,
+    )
+
+
+def message_search_get_command(client: Client, args: dict) -> CommandResults:
+    search_id = parse_positive_id(args)
+
+    search = _as_dict(client.get_search(search_id))
+
+    return _search_results(search, "Message Search:")
+
+
+def message_search_results_get_command(client: Client, args: dict) -> CommandResults:
+    search_id = parse_positive_id(args)
+    query = paging_query(args, RESULTS_SORT_KEYS, "id:asc")
+
+    reply = _as_dict(client.get_search_results(search_id, query))
+
+    search = _as_dict(reply.get("search"))
+    messages = _as_list(reply.get("messages"))
+    readable = (
+        render_table("Message Search:", SEARCH_COLUMNS, [search], drop_empty=True)
+        + "\n"
+        + render_table("Message Search Results:", SEARCH_RESULT_COLUMNS, messages)
+    )
+    return CommandResults(
+        outputs_prefix="Cofense.Search",
+        outputs_key_field="id",
+        outputs={**search, "id": search.get("id", search_id), "Message": messages},
+        readable_output=readable,
+        raw_response=reply,
+    )
+
+
+def searchable_headers_get_command(client: Client, args: dict) -> CommandResults:
+    reply = _as_dict(client.get_searchable_headers())
+
+    headers = [str(header) for header in reply.get("headers") or []]
+    config = {"name": "searchableHeaders", "value": headers}
+    table = render_table(
+        "Available headers to create a search:",
+        (Column("Headers", field("header")),),
+        [{"header": header} for header in headers],
+    )
+    return CommandResults(
+        outputs_prefix="Cofense.Config",
+        outputs_key_field="name",
+        outputs=config,
+        readable_output=table,
+        raw_response=reply,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands: quarantine jobs
+# ---------------------------------------------------------------------------------------------
+
+
+def _job_results(job: dict, title: str, columns: Iterable[Column],
+                 with_emails: bool = False) -> CommandResults:
+    readable = render_table(title, columns, [job])
+    if with_emails:
+        emails = _as_list(job.get("quarantineEmails"))
+        readable += "\n" + render_table("Quarantine Emails:", JOB_EMAIL_COLUMNS, emails)
+    return CommandResults(
+        outputs_prefix="Cofense.QuarantineJob",
+        outputs_key_field="id",
+        outputs=job,
+        readable_output=readable,
+        raw_response=job,
+    )
+
+
+def _job_flag_results(job_id: int, flag: str, title: str) -> CommandResults:
+    record = {"id": job_id, flag: True}
+    return CommandResults(
+        outputs_prefix="Cofense.QuarantineJob",
+        outputs_key_field="id",
+        outputs=record,
+        readable_output=f"### {title}\n",
+        raw_response=record,
+    )
+
+
+def quarantine_jobs_list_command(client: Client, args: dict) -> CommandResults:
+    query = paging_query(args, QUARANTINE_SORT_KEYS, "id:asc")
+    query.append(("excludeQuarantineEmails",
+                  query_flag(parse_bool_arg(args, "exclude_quarantine_emails"))))
+    auto_quarantine = _text_arg(args, "auto_quarantine")
+    modified_after = parse_date_arg(args, "modified_date_after")
+    filter_options = assign_params(
+        autoQuarantine=parse_bool_arg(args, "auto_quarantine") if auto_quarantine else None,
+        includeStatus=_statuses(args, "include_status"),
+        excludeStatus=_statuses(args, "exclude_status"),
+        iocs=[check_ioc_id(ioc, "iocs") for ioc in parse_list_arg(args, "iocs")],
+        sources=[check_ioc_source(name, "sources") for name in parse_list_arg(args, "sources")],
+        modifiedDateAfter=to_api_date(modified_after),
+    )
+
+    jobs = _as_list(_as_dict(client.filter_quarantine_jobs(query, filter_options))
+                    .get("quarantineJobs"))
+
+    return CommandResults(
+        outputs_prefix="Cofense.QuarantineJob",
+        outputs_key_field="id",
+        outputs=jobs,
+        readable_output=render_table("Quarantine Job:", JOB_LIST_COLUMNS, jobs),
+        raw_response=jobs,
+    )
+
+
+def _statuses(args: dict, name: str) -> list[str]:
+    statuses = []
+    for value in parse_list_arg(args, name):
+        statuses.append(parse_choice({name: value}, name, JOB_STATUSES))
+    return statuses
+
+
+class Polling(NamedTuple):
+    """How a quarantine command waits for its job: on or off, interval and timeout."""
+
+    enabled: bool
+    interval: int
+    timeout: int
+    job_id: int | None
+
+    @classmethod
+    def from_args(cls, args: dict) -> "Polling":
+        job_id = _text_arg(args, "job_id")
+        return cls(
+            enabled=parse_bool_arg(args, "polling"),
+            interval=parse_int_arg(args, "interval_in_seconds",
+                                   default=DEFAULT_POLL_INTERVAL_SECONDS, minimum=1),
+            timeout=parse_int_arg(args, "timeout_in_seconds",
+                                  default=DEFAULT_POLL_TIMEOUT_SECONDS, minimum=1),
+            job_id=parse_positive_id(args, "job_id") if job_id else None,
+        )
+
+
+def _poll_job(client: Client, command: str, args: dict, job_id: int, polling: Polling,
+              finish: Callable[[dict], CommandResults]) -> CommandResults:
+    """Reads the job; schedules this command again until its latest run has finished."""
+    job = _as_dict(client.get_quarantine_job(job_id))
+    status = latest_run(job).get("status")
+    if status in FINISHED_JOB_STATUSES:
+        return finish(job)
+    demisto.debug(f"Quarantine job {job_id} is {status}; polling again in {polling.interval} s.")
+    next_args = {**args, "job_id": str(job_id), "polling": "true"}
+    return CommandResults(
+        readable_output=f"Waiting for quarantine job {job_id} ({status})…",
+        scheduled_command=ScheduledCommand(
+            command=command,
+            next_run_in_seconds=polling.interval,
+            args=next_args,
+            timeout_in_seconds=polling.timeout,
+        ),
+    )
+
+
+def _finished_job(title: str) -> Callable[[dict], CommandResults]:
+    def finish(job: dict) -> CommandResults:
+        status = latest_run(job).get("status")
+        return _job_results(job, f"{title} Latest run: {status}.", JOB_COLUMNS,
+                            with_emails=True)
+
+    return finish
+
+
+def quarantine_job_create_command(client: Client, args: dict) -> CommandResults:
+    polling = Polling.from_args(args)
+    if polling.job_id is not None:
+        return _poll_job(client, "cofense-quarantine-job-create", args, polling.job_id,
+                         polling, _finished_job("Quarantine job has finished."))
+    emails = parse_quarantine_emails(args.get("quarantine_emails"))
+
+    job = _as_dict(client.create_quarantine_job(emails))
+
+    if polling.enabled and job.get("id") is not None:
+        return _poll_job(client, "cofense-quarantine-job-create", args, int(job["id"]),
+                         polling, _finished_job("Quarantine job has finished."))
+    title = "Quarantine job create:\n### Quarantine job has been created successfully."
+    return _job_results(job, title, JOB_CREATED_COLUMNS)
+
+
+def quarantine_job_get_command(client: Client, args: dict) -> CommandResults:
+    job_id = parse_positive_id(args)
+
+    job = _as_dict(client.get_quarantine_job(job_id))
+
+    return _job_results(job, "Quarantine Job:", JOB_COLUMNS)
+
+
+def quarantine_job_delete_command(client: Client, args: dict) -> CommandResults:
+    job_id = parse_positive_id(args)
+
+    client.delete_quarantine_job(job_id)
+
+    return _job_flag_results(job_id, "isDeleted",
+                             f"Quarantine Job with ID {job_id} is successfully deleted.")
+
+
+def quarantine_job_restore_command(client: Client, args: dict) -> CommandResults:
+    polling = Polling.from_args(args)
+    job_id = polling.job_id or parse_positive_id(args)
+    title = (f"Emails quarantined by the quarantine job ID {job_id} have been "
+             "successfully restored.")
+    if polling.job_id is None:
+        client.restore_quarantine_job(job_id)
+    if polling.enabled:
+        return _poll_job(client, "cofense-quarantine-job-restore", args, job_id, polling,
+                         _finished_job(title))
+    return _job_flag_results(job_id, "isRestored", title)
+
+
+def quarantine_job_approve_command(client: Client, args: dict) -> CommandResults:
+    polling = Polling.from_args(args)
+    job_id = polling.job_id or parse_positive_id(args)
+    message_count = parse_int_arg(args, "message_count", minimum=1)
+    title = f"Quarantine Job with ID {job_id} has been approved successfully."
+    if polling.job_id is None:
+        client.approve_quarantine_job(job_id, message_count)
+    if polling.enabled:
+        return _poll_job(client, "cofense-quarantine-job-approve", args, job_id, polling,
+                         _finished_job(title))
+    return _job_flag_results(job_id, "isApproved", title)
+
+
+def quarantine_job_stop_command(client: Client, args: dict) -> CommandResults:
+    polling = Polling.from_args(args)
+    job_id = polling.job_id or parse_positive_id(args)
+    title = f"Quarantine job with ID {job_id} has been successfully stopped."
+    if polling.job_id is None:
+        job = _as_dict(client.stop_quarantine_job(job_id))
+        if not polling.enabled:
+            return _job_results(job, title, JOB_STOPPED_COLUMNS)
+    return _poll_job(client, "cofense-quarantine-job-stop", args, job_id, polling,
+                     lambda job: _job_results(job, title, JOB_STOPPED_COLUMNS))
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands: IOC repository
+# ---------------------------------------------------------------------------------------------
+
+
+def _ioc_results(iocs: list[dict], title: str, columns: Iterable[Column], verdicts: Verdicts,
+                 *, deleted: bool = False, notes: Iterable[str] = ()) -> CommandResults:
+    """One entry for any number of IOCs: one table and every indicator."""
+    indicators = [
+        indicator for indicator in (verdicts.indicator(ioc, deleted=deleted) for ioc in iocs)
+        if indicator is not None
+    ]
+    readable = render_table(title, columns, iocs)
+    for note in notes:
+        readable += f"\n{note}\n"
+    outputs: Any = iocs[0] if len(iocs) == 1 else iocs
+    return CommandResults(
+        outputs_prefix="Cofense.IOC",
+        outputs_key_field="id",
+        outputs=outputs,
+        readable_output=readable,
+        raw_response=outputs,
+        indicators=indicators or None,
+    )
+
+
+def iocs_list_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    source = parse_ioc_source(args)
+    query = paging_query(args, IOC_SORT_KEYS, None)
+    query.append(("includeExpired", query_flag(parse_bool_arg(args, "include_expired"))))
+    since = to_api_date(parse_date_arg(args, "since"))
+    if since:
+        query.append(("since", since))
+
+    iocs = _as_list(_as_dict(client.list_iocs(source or "", query)).get("data"))
+
+    return _ioc_results(iocs, "IOC:", IOC_LIST_COLUMNS, verdicts)
+
+
+def ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    source = parse_ioc_source(args, required=False)
+    ioc_id = parse_ioc_id(args)
+
+    ioc = _as_dict(_as_dict(client.get_ioc(source or DEFAULT_IOC_SOURCE, ioc_id)).get("data"))
+
+    return _ioc_results([ioc] if ioc else [], "IOC:", IOC_COLUMNS, verdicts)
+
+
+def last_ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    source = parse_ioc_source(args)
+
+    ioc = _as_dict(_as_dict(client.get_last_ioc(source or "")).get("data"))
+
+    return _ioc_results([ioc] if ioc else [], "Last IOC:", LAST_IOC_COLUMNS, verdicts)
+
+
+def ioc_update_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    ioc_id = parse_ioc_id(args)
+    expires_at = parse_date_arg(args, "expires_at", forward=True)
+    if expires_at is None:
+        raise ValueError('The argument "expires_at" is required.')
+
+    reply = client.update_ioc_expiry(DEFAULT_IOC_SOURCE, ioc_id, to_api_date(expires_at))
+    ioc = _as_dict(_as_dict(reply).get("data"))
+
+    title = f"IOC with value {ioc_id} has been updated successfully."
+    return _ioc_results([ioc] if ioc else [], title, IOC_COLUMNS, verdicts)
+
+
+def ioc_delete_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    source = parse_ioc_source(args)
+    ioc_id = parse_ioc_id(args)
+
+    ioc = _as_dict(_as_dict(client.delete_ioc(source or "", ioc_id)).get("data"))
+
+    ioc = {**ioc, "id": ioc.get("id", ioc_id), "deleted": True}
+    title = f'IOC with value "{ioc_id}" has been deleted successfully.'
+    return _ioc_results([ioc], title, IOC_DELETED_COLUMNS, verdicts, deleted=True)
+
+
+IOC_REQUIRED_FIELDS = ("threat_type", "threat_value", "threat_level", "created_at", "source_id")
+IOC_DATE_FIELDS = {"created_at": False, "updated_at": False, "requested_expiration": True}
+
+
+def _ioc_item(fields: dict, where: str) -> dict:
+    """One IOC of an upsert, validated; `where` names it in errors."""
+    for name in IOC_REQUIRED_FIELDS:
+        value = fields.get(name)
+        if value is None or not str(value).strip():
+            raise ValueError(f'{where}: "{name}" is required.')
+    threat_type = str(fields["threat_type"]).strip().upper()
+    if threat_type not in THREAT_TYPES:
+        raise ValueError(f'{where}: "threat_type" must be one of Domain, MD5, Sender, SHA256, '
+                         f'Subject, URL; got "{_shown(fields["threat_type"])}".')
+    dates = {}
+    for name, forward in IOC_DATE_FIELDS.items():
+        value = fields.get(name)
+        if value is not None and str(value).strip():
+            dates[name] = to_api_date(parse_date_text(str(value).strip(), f"{where}: {name}",
+                                                      forward=forward))
+    dates.setdefault("updated_at", to_api_date(datetime.now(timezone.utc)))
+    source = {
+        "threat_level": str(fields["threat_level"]).strip(),
+        "id": str(fields["source_id"]).strip(),
+        **dates,
+    }
+    return {
+        "type": "ioc",
+        "attributes": {"threat_type": threat_type, "threat_value": str(fields["threat_value"])},
+        "metadata": {"source": source},
+    }
+
+
+def parse_iocs_json(raw: str) -> list[dict]:
+    """iocs_json: a JSON array of IOC objects, or one object; each item validated."""
+    try:
+        items = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f'"iocs_json" is not valid JSON ({exc.msg} at position {exc.pos}).') \
+            from None
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not items:
+        raise ValueError('"iocs_json" must be a JSON array of IOC objects, or one object.')
+    parsed = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueError(f'"iocs_json" item {index} must be a JSON object.')
+        parsed.append(_ioc_item(item, f'"iocs_json" item {index}'))
+    return parsed
+
+
+def iocs_update_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    source = parse_ioc_source(args) or ""
+    raw_json = _text_arg(args, "iocs_json")
+    if raw_json is not None:
+        items = parse_iocs_json(raw_json)
+    else:
+        items = [_ioc_item(args, "To update one IOC without iocs_json")]
+
+    stored, failures = [], []
+    batches = [items[start:start + IOC_BATCH_SIZE] for start in range(0, len(items),
+                                                                        IOC_BATCH_SIZE)]
+    for number, batch in enumerate(batches, start=1):
+        try:
+            stored.extend(_as_list(_as_dict(client.upsert_iocs(source, batch)).get("data")))
+        except DemistoException as exc:
+            first = (number - 1) * IOC_BATCH_SIZE
+            failures.append(f"Batch {number} of {len(batches)} (items {first}–"
+                            f"{first + len(batch) - 1}) failed: {exc}")
+    if failures and not stored:
+        raise DemistoException(" ".join(failures))
+
+    if len(stored) == 1:
+        title = f"IOC {stored[0].get('id')} updated successfully."
+    else:
+        title = f"{len(stored)} IOCs updated successfully in {len(batches)} batch(es)."
+    return _ioc_results(stored, title, IOC_UPSERT_COLUMNS, verdicts, notes=failures)
+
+
+# ---------------------------------------------------------------------------------------------
+# test-module and main
+# ---------------------------------------------------------------------------------------------
+
+
+def test_module(client: Client) -> str:
+    """Fetches a token and reads the searchable headers: proves URL, credentials and role."""
+    client.get_searchable_headers()
+    return "ok"
+
+
+class InstanceSettings(NamedTuple):
+    """The instance parameters, validated together so every problem is named at once."""
+
+    url: str
+    client_id: str
+    client_secret: str
+    verify: bool
+    proxy: bool
+    timeout: float
+    verdicts: Verdicts
+
+    @classmethod
+    def from_params(cls, params: dict) -> "InstanceSettings":
+        problems = []
+        url = str(params.get("url") or "").strip().rstrip("/")
+        if not re.match(r"https?://[^/\s]+", url):
+            problems.append("Server URL must start with https:// (or http://) and name a host")
+        credentials = params.get("credentials") or {}
+        client_id = str(_as_dict(credentials).get("identifier") or "").strip()
+        client_secret = str(_as_dict(credentials).get("password") or "")
+        if not client_id:
+            problems.append("Client ID is missing")
+        if not client_secret:
+            problems.append("Client Secret is missing")
+        timeout_text = str(params.get("timeout") or DEFAULT_TIMEOUT_SECONDS).strip()
+        try:
+            timeout = float(timeout_text)
+            if not 0 < timeout <= 600:
+                raise ValueError
+        except ValueError:
+            problems.append("HTTP timeout must be a number of seconds from 1 to 600")
+            timeout = DEFAULT_TIMEOUT_SECONDS
+        reliability = params.get("integration_reliability") or DBotScoreReliability.B
+        if not DBotScoreReliability.is_valid_type(reliability):
+            problems.append(f"Source Reliability '{_shown(reliability)}' is not one of XSOAR's")
+        if problems:
+            raise DemistoException("The instance settings need attention: "
+                                   + "; ".join(problems) + ".")
+        return cls(
+            url=url,
+            client_id=client_id,
+            client_secret=client_secret,
+            verify=not argToBoolean(params.get("insecure") or False),
+            proxy=argToBoolean(params.get("proxy") or False),
+            timeout=timeout,
+            verdicts=Verdicts(params.get("threat_levels_good"),
+                              params.get("threat_levels_suspicious"),
+                              params.get("threat_levels_bad"), reliability),
+        )
+
+
+COMMANDS: dict[str, Callable[[Client, dict], Any]] = {
+    "cofense-message-token-get": message_token_get_command,
+    "cofense-message-metadata-get": message_metadata_get_command,
+    "cofense-message-get": message_get_command,
+    "cofense-message-attachment-get": message_attachment_get_command,
+    "cofense-message-search-create": message_search_create_command,
+    "cofense-message-searches-list": message_searches_list_command,
+    "cofense-message-search-get": message_search_get_command,
+    "cofense-message-search-results-get": message_search_results_get_command,
+    "cofense-searchable-headers-get": searchable_headers_get_command,
+    "cofense-searchable-headers-list": searchable_headers_get_command,
+    "cofense-quarantine-jobs-list": quarantine_jobs_list_command,
+    "cofense-quarantine-job-create": quarantine_job_create_command,
+    "cofense-quarantine-job-get": quarantine_job_get_command,
+    "cofense-quarantine-job-delete": quarantine_job_delete_command,
+    "cofense-quarantine-job-restore": quarantine_job_restore_command,
+    "cofense-quarantine-job-approve": quarantine_job_approve_command,
+    "cofense-quarantine-job-stop": quarantine_job_stop_command,
+}
+IOC_COMMANDS: dict[str, Callable[[Client, dict, Verdicts], Any]] = {
+    "cofense-iocs-list": iocs_list_command,
+    "cofense-ioc-get": ioc_get_command,
+    "cofense-last-ioc-get": last_ioc_get_command,
+    "cofense-iocs-update": iocs_update_command,
+    "cofense-ioc-update": ioc_update_command,
+    "cofense-ioc-delete": ioc_delete_command,
+}
+
+
+def _masked(text: str, secrets: Iterable[str | None]) -> str:
+    """Replaces any secret that slipped into a message."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "<XX_REPLACED>")
+    return text
+
+
+def main() -> None:  # pragma: no cover - exercised through the War Room tests
+    command = demisto.command()
+    args = demisto.args()
+    demisto.debug(f"Command being called is {command}")
+    settings: InstanceSettings | None = None
+    client: Client | None = None
+    try:
+        settings = InstanceSettings.from_params(demisto.params())
+        client = Client(settings.url, settings.client_id, settings.client_secret,
+                        verify=settings.verify, proxy=settings.proxy, timeout=settings.timeout)
+        if command == "test-module":
+            return_results(test_module(client))
+        elif command in COMMANDS:
+            return_results(COMMANDS[command](client, args))
+        elif command in IOC_COMMANDS:
+            return_results(IOC_COMMANDS[command](client, args, settings.verdicts))
+        else:
+            raise NotImplementedError(f"Command {command} is not implemented.")
+    except Exception as exc:
+        secrets = [settings.client_secret if settings else None,
+                   getattr(client, "_access_token", None)]
+        return_error(_masked(f"Failed to execute {command} command. {exc}", secrets))
+
+
+if __name__ in ("__main__", "__builtin__", "builtins"):
+    main()
