@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".installed-from"
 TASKS = {
-    "hunt": ["-m", "xsoar_local.hunt"],
+    "hunt": [str(ROOT / "demo" / "hunt.py")],
     "test": ["-m", "pytest"],
     "warroom": ["-m", "xsoar_local"],
     "emulator": ["-m", "vision_emulator"],
