@@ -4,8 +4,8 @@ It starts the Cofense Vision emulator on a free loopback port and types, one aft
 other, the commands an analyst would: test the connection, look up the searchable
 headers, search for a campaign's subject, read the results and one message, download it
 and an attachment, quarantine what the search found and restore it, then add the
-campaign's indicators to the IOC repository. Every entry is printed as the War Room shows
-it; downloaded files go to hunt-output/.
+campaign's indicators to the IOC repository. Every entry is printed as the War Room
+shows it; downloaded files go to hunt-output/.
 """
 
 import hashlib
@@ -66,7 +66,7 @@ def verify_download(zip_path: Path, message: dict, attachment_path: Path,
         verdict = "matches" if actual == expected else "DOES NOT MATCH"
         print(f"SHA-256 of the {label}: {actual} {verdict} Vision's {expected}")
         if actual != expected:
-            raise SystemExit("The hunt stopped: a download differs from Vision's hashes.")
+            raise SystemExit("The hunt stopped: a download differs from Vision's.")
 
 
 def hunt(hunt: Hunt) -> None:
