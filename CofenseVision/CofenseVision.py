@@ -705,7 +705,10 @@ def parse_choice(args: dict, name: str, choices: Iterable[str], default: str | N
 
 def parse_sort(args: dict, keys: Iterable[str], default: str | None = None) -> list[str]:
     """'prop:order,prop2:order2' into Vision's ['prop,order', …] sort parameters."""
-    raw = _text_arg(args, "sort") or default
+    value = args.get("sort")
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(item) for item in value)
+    raw = _text_arg({"sort": value}, "sort") or default
     if raw is None:
         return []
     keys_by_lower = {key.lower(): key for key in keys}
