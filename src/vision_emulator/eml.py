@@ -9,6 +9,7 @@ not.
 import email
 import email.policy
 import email.utils
+import functools
 import hashlib
 import io
 import re
@@ -97,8 +98,12 @@ def load_folder(folder: str | Path) -> list[bytes]:
     return [item.read_bytes() for item in sorted(path.glob("*.eml"))]
 
 
+@functools.lru_cache(maxsize=256)
 def parse(raw: bytes) -> ParsedMessage:
-    """Splits raw RFC 822 bytes into what Vision indexes."""
+    """Splits raw RFC 822 bytes into what Vision indexes.
+
+    Results are cached by content, so callers must copy before they change a list.
+    """
     message = email.message_from_bytes(raw, policy=email.policy.default)
     headers = _headers(message)
     text_body, html_body, attachments, problems = _walk(message)

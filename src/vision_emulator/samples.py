@@ -6,6 +6,7 @@ from one seeded generator and every date from a fixed base, so ids, hashes and d
 repeat exactly. Attachment bytes are small fixed stand-ins, not working documents.
 """
 
+import functools
 import io
 import random
 import zipfile
@@ -129,7 +130,7 @@ ORDINARY_COUNT = 21
 PARTIAL_INGEST_INDEX = 9
 
 
-@dataclass
+@dataclass(frozen=True)
 class SeedMessage:
     """Raw bytes plus, for reference attachments, the hashes Vision is to report."""
 
@@ -137,12 +138,13 @@ class SeedMessage:
     documented: dict[str, DocumentedHashes] = field(default_factory=dict)
 
 
-def seed_messages() -> list[SeedMessage]:
+@functools.lru_cache(maxsize=1)
+def seed_messages() -> tuple[SeedMessage, ...]:
     """Every seeded message in ingest order: references first, then by date."""
     rng = random.Random(SEED)
     dated = _campaign_messages(rng) + _ordinary_messages(rng)
     dated.sort(key=lambda pair: pair[0])
-    return _reference_messages() + [SeedMessage(raw) for _, raw in dated]
+    return tuple(_reference_messages() + [SeedMessage(raw) for _, raw in dated])
 
 
 def _campaign_messages(rng: random.Random) -> list[tuple[datetime, bytes]]:

@@ -188,7 +188,7 @@ class Mailbox:
             raw=raw,
             internet_message_id=parsed.internet_message_id,
             subject=parsed.subject,
-            headers=parsed.headers,
+            headers=list(parsed.headers),
             senders=[self._participant(self._sender_ids, FIRST_SENDER_ID, person)
                      for person in parsed.senders],
             recipients=[self._participant(self._recipient_ids, FIRST_RECIPIENT_ID,
@@ -198,7 +198,7 @@ class Mailbox:
             html_body=parsed.html_body,
             attachments=[self._attachment(item, (documented or {}).get(item.filename))
                          for item in parsed.attachments],
-            urls=parsed.urls,
+            urls=list(parsed.urls),
             sent_on=parsed.sent_on,
             received_on=received_on,
             processed_on=received_on + INGEST_DELAY,
