@@ -71,7 +71,7 @@ def generate_base_readme(source_dir: Path = SOURCE_DIR) -> str:
         readme = output_dir / "README.md"
         if completed.returncode != 0 or not readme.is_file():
             raise RuntimeError(f"demisto-sdk generate-docs failed:\n{completed.output}")
-        return readme.read_text()
+        return readme.read_text(encoding="utf-8")
 
 
 def render_example(recording: Recording) -> str:
@@ -125,7 +125,7 @@ def insert_examples(readme: str, recordings: list[Recording]) -> str:
 
 def read_example_lines(path: Path = EXAMPLES_FILE) -> list[str]:
     """Returns the War Room lines of the examples file, skipping blanks and comments."""
-    lines = (line.strip() for line in path.read_text().splitlines())
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
 
@@ -138,7 +138,7 @@ def render_readme(source_dir: Path = SOURCE_DIR, examples: Path = EXAMPLES_FILE)
 
 def write_docs(source_dir: Path = SOURCE_DIR, readme: Path = README) -> Path:
     """Regenerates the committed README and returns its path."""
-    readme.write_text(render_readme(source_dir))
+    readme.write_text(render_readme(source_dir), encoding="utf-8")
     LOG.debug("wrote %s", readme)
     return readme
 
@@ -154,9 +154,11 @@ def diff_summary(expected: str, actual: str, label: str) -> tuple[str, ...]:
             lineterm="",
         )
     )
-    changed = sum(1 for line in diff[2:] if line[:1] in "+-")
+    body = diff[2:]
+    removed = sum(1 for line in body if line.startswith("-"))
+    added = sum(1 for line in body if line.startswith("+"))
     headline = (
-        f"{changed} line(s) differ from a fresh generation;"
+        f"{removed} line(s) to remove and {added} to add against a fresh generation;"
         " run `python3 tools/sdk.py docs` and commit the result"
     )
     return (headline, *diff[:DIFF_LINES_SHOWN])
@@ -174,7 +176,7 @@ def check_docs(source_dir: Path = SOURCE_DIR, readme: Path = README) -> DocsChec
             False, (f"{readme} is missing; run `python3 tools/sdk.py docs`",)
         )
     expected = render_readme(source_dir)
-    actual = readme.read_text()
+    actual = readme.read_text(encoding="utf-8")
     if expected == actual:
         return DocsCheck(True)
     return DocsCheck(False, diff_summary(expected, actual, readme.name))

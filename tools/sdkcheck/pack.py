@@ -43,10 +43,12 @@ STAND_IN_MARKERS = (
     "class CommandResults",
     "class DemistoException",
 )
-STRIPPED_IMPORTS = (
-    re.compile(r"^import demistomock as demisto\b", re.MULTILINE),
-    re.compile(r"^from CommonServerPython import \*", re.MULTILINE),
-)
+STRIPPED_IMPORTS = {
+    "import demistomock as demisto": re.compile(r"^import demistomock\b", re.MULTILINE),
+    "from CommonServerPython import *": re.compile(
+        r"^from CommonServerPython import", re.MULTILINE
+    ),
+}
 
 
 @dataclass
@@ -143,9 +145,8 @@ def check_unified(unified: Path) -> PackCheck:
         The findings, one sentence per problem.
     """
     check = PackCheck(unified)
-    script = (yaml.safe_load(unified.read_text()).get("script") or {}).get(
-        "script"
-    ) or ""
+    document = yaml.safe_load(unified.read_text()) or {}
+    script = (document.get("script") or {}).get("script") or ""
 
     for needed in REQUIRED_CODE:
         if needed not in script:
@@ -153,11 +154,9 @@ def check_unified(unified: Path) -> PackCheck:
     for marker in STAND_IN_MARKERS:
         if marker in script:
             check.problems.append(f"the script holds the stand-in's `{marker}`")
-    for pattern in STRIPPED_IMPORTS:
+    for line, pattern in STRIPPED_IMPORTS.items():
         if pattern.search(script):
-            check.problems.append(
-                f"the import `{pattern.pattern[1:]}` was not stripped"
-            )
+            check.problems.append(f"the import `{line}` was not stripped")
     return check
 
 

@@ -83,6 +83,15 @@ def lookup(context: dict, path: str) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
 
+def merge_context(target: dict, update: dict) -> None:
+    """Merges one run's context into the context of the runs before it, key by key."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            merge_context(target[key], value)
+        else:
+            target[key] = value
+
+
 def fill_placeholders(line: str, context: dict) -> str:
     """Replaces each `${path}` in a line with the value an earlier line produced."""
     return PLACEHOLDER.sub(lambda match: str(lookup(context, match["path"])), line)
@@ -126,7 +135,7 @@ def _run_lines(warroom, lines: list[str]) -> list[Recording]:
             raise ExampleFailed(f"{line!r} failed: {outcome.error}")
 
         context = plain_context(outcome.context or {})
-        merged.update(context)
+        merge_context(merged, context)
         recordings.append(
             Recording(command_name(line), line, context, outcome.readable)
         )
