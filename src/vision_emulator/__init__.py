@@ -1,4 +1,4 @@
-"""A stateful Cofense Vision server for tests and demos (see README.md beside this file).
+"""A stateful Cofense Vision server for tests and demos (see the README beside it).
 
 ``create_app`` gives the Flask app for in-process tests; ``serve`` runs it on a loopback
 port in a background thread.

@@ -85,8 +85,8 @@ def _register_error_handlers(app: Flask) -> None:
     def oauth_error(error: OAuthError):
         reply = jsonify(error.to_json())
         if error.status_code == 401:
-            reply.headers["WWW-Authenticate"] = (
-                f'Bearer error="{error.error}", error_description="{error.description}"')
+            reply.headers["WWW-Authenticate"] = (f'Bearer error="{error.error}", '
+                                                 f'error_description="{error.description}"')
         return reply, error.status_code
 
     @app.errorhandler(HTTPException)
@@ -147,7 +147,7 @@ class _Pipeline:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Leaves request logging to the app; werkzeug's own line would show query strings."""
+    """Leaves request logging to the app; werkzeug's line would show query strings."""
 
     def log_request(self, code="-", size="-") -> None:
         return None

@@ -47,7 +47,8 @@ def clock():
 @blueprint.post("/clock/advance")
 def advance_clock():
     seconds = _body().get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+    is_number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+    if not is_number or seconds < 0:
         raise BadRequest("seconds must be a number of 0 or more", ["seconds"])
     backend = _state().backend
     with backend.lock:

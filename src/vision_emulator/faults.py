@@ -52,9 +52,11 @@ FAULT_KINDS = {
     "drop": FaultKind(0, "none"),
     "expired_token": FaultKind(401, "oauth"),
 }
-STATUS_PHRASES = {200: "200 OK", 429: "429 Too Many Requests",
-                  500: "500 Internal Server Error", 502: "502 Bad Gateway",
-                  503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
+STATUS_PHRASES = {
+    200: "200 OK", 429: "429 Too Many Requests", 500: "500 Internal Server Error",
+    502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable",
+    504: "504 Gateway Time-out",
+}
 
 
 @dataclass
@@ -179,7 +181,8 @@ def parse_spec(spec: str) -> FaultRule:
     method, _, path = endpoint.strip().partition(" ")
     fault, *options = [part.strip() for part in rest.split(",")]
     if not sep or not path.strip() or not fault:
-        raise ValueError(f"A fault spec looks like 'GET /api/v4/*=503,count=2': {spec!r}")
+        raise ValueError("A fault spec looks like 'GET /api/v4/*=503,count=2', "
+                         f"not {spec!r}")
     settings = dict(option.partition("=")[::2] for option in options)
     return rule_from_json({"endpoint": f"{method} {path.strip()}", "fault": fault,
                            **settings})

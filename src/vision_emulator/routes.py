@@ -1,7 +1,7 @@
 """The route table: method, Flask rule and handler for every emulated Vision path.
 
-An entry is ``(method, rule, handler)`` or ``Route(method, rule, handler, public=True)``.
-Every route needs a valid bearer token unless it is marked public. The quarantine-job and
+An entry is ``(method, rule, handler)`` or ``Route(method, rule, handler, public=True)``
+and needs a valid bearer token unless it is marked public. The quarantine-job and
 IOC-repository handlers add their own ``ROUTES`` when their modules exist.
 """
 

@@ -1,9 +1,9 @@
 """The seeded mailbox: about forty raw RFC 822 messages, the same on every run.
 
 Two reference messages reproduce the command reference's examples, three phishing
-campaigns give hunts something to find, and ordinary mail surrounds them. Randomness comes
-from one seeded generator and every date from a fixed base, so ids, hashes and dates
-repeat exactly. Attachment bytes are small fixed stand-ins, not working documents.
+campaigns give hunts something to find, and ordinary mail surrounds them. Randomness
+comes from one seeded generator and every date from a fixed base, so ids, hashes and
+dates repeat exactly. Attachment bytes are small fixed stand-ins, not working documents.
 """
 
 import functools
@@ -37,15 +37,16 @@ MAILBOXES = (
 
 REFERENCE_MESSAGE_ID = "<1216208547.160.1658930322668@6d14a4fa9032>"
 REFERENCE_SUBJECT = (
-    "craftless plantable desulphurate iodized imbeds invoicing infrangibly prosers damn "
-    "halberdiers refinedly unmoaned scatteredly11 time 1658930322646"
+    "craftless plantable desulphurate iodized imbeds invoicing infrangibly prosers "
+    "damn halberdiers refinedly unmoaned scatteredly11 time 1658930322646"
 )
 REFERENCE_DATE = datetime(2022, 7, 27, 13, 58, 43, tzinfo=timezone.utc)
-# Name, content type (None: the part has no Content-Type header) and documented hashes.
+# Name: content type (None: the part has no Content-Type header), documented hashes.
 REFERENCE_ATTACHMENTS = {
-    "fileNum-Thread[mailer-011,5,main]-text-file-163.txt": ("text/plain", DocumentedHashes(
-        "3d0e1d68f12afee22ae3e79e01027c7a",
-        "ca68f5eecd5822783911ed392fbff3c171d3a1854c0f992364d038ee447f8ac3", 59173)),
+    "fileNum-Thread[mailer-011,5,main]-text-file-163.txt": (
+        "text/plain", DocumentedHashes(
+            "3d0e1d68f12afee22ae3e79e01027c7a",
+            "ca68f5eecd5822783911ed392fbff3c171d3a1854c0f992364d038ee447f8ac3", 59173)),
     "fileNum-Thread[mailer-011,5,main]-text-file-146.txt.zip": (
         "application/zip", DocumentedHashes(
             "5c602ca45faac3bb128a5ecbf977f9f1",
@@ -275,7 +276,7 @@ def _reference_message(message_id: str, names: list[str],
 
 
 def _reference_content(name: str, size: int) -> bytes:
-    """Stand-in bytes of the documented size; their hashes differ from the documented."""
+    """Stand-in bytes of the documented size; they hash differently."""
     if name.endswith(".zip"):
         member = "text-file-146.txt"
         overhead = len(_stored_zip({member: b""}))
@@ -299,7 +300,8 @@ def _stored_zip(members: dict[str, bytes]) -> bytes:
 def _docm(body_text: str) -> bytes:
     return _stored_zip({
         "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
-        "word/document.xml": f"<w:document><w:t>{body_text}</w:t></w:document>".encode(),
+        "word/document.xml": f"<w:document><w:t>{body_text}</w:t></w:document>"
+                             .encode(),
         "word/vbaProject.bin": bytes(range(256)) * 4,
     })
 
@@ -314,7 +316,7 @@ ATTACHMENT_FACTORIES = {
          '<input name="password" type="password"></form></body></html>').encode()),
     "invoice_zip": lambda number: (
         "Invoice_details.zip", "application", "zip",
-        _stored_zip({"Invoice_details.docm": _docm("Enable editing to see the invoice")})),
+        _stored_zip({"Invoice_details.docm": _docm("Enable editing to see it")})),
     "bonus_docm": lambda number: (
         "Bonus_Plan_2022.docm", "application",
         "vnd.ms-word.document.macroEnabled.12",
@@ -323,7 +325,8 @@ ATTACHMENT_FACTORIES = {
         "minutes.txt", "text", "plain",
         b"Minutes\r\n- budget approved\r\n- next meeting in two weeks\r\n"),
     "figures_csv": lambda number: (
-        "q3-figures.csv", "text", "csv", b"region,revenue\r\nnorth,1200\r\nsouth,980\r\n"),
+        "q3-figures.csv", "text", "csv",
+        b"region,revenue\r\nnorth,1200\r\nsouth,980\r\n"),
     "floorplan_png": lambda number: (
         "floorplan.png", "image", "png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
     "agenda_pdf": lambda number: (

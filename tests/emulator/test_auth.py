@@ -49,11 +49,13 @@ def test_issue_token__tokens_differ(client):
     pytest.param({}, _basic(CLIENT_ID, "wrong"), id="basic"),
 ])
 def test_issue_token__bad_credentials(client, form, headers):
-    reply = client.post("/uaa/oauth/token",
-                        data={"grant_type": "client_credentials", **form}, headers=headers)
+    body = {"grant_type": "client_credentials", **form}
+
+    reply = client.post("/uaa/oauth/token", data=body, headers=headers)
 
     assert reply.status_code == 401
-    assert reply.json == {"error": "unauthorized", "error_description": "Bad credentials"}
+    assert reply.json == {"error": "unauthorized",
+                          "error_description": "Bad credentials"}
 
 
 @pytest.mark.parametrize("grant, error", [
@@ -80,7 +82,7 @@ def test_health__no_token_needed(client):
 
 @pytest.mark.parametrize("route", PROTECTED, ids=lambda r: f"{r.method} {r.rule}")
 def test_protected_route__without_token(client, route):
-    path = route.rule.replace("<int:search_id>", "700").replace("<", "").replace(">", "")
+    path = route.rule.replace("<int:search_id>", "700")
 
     reply = client.open(path, method=route.method)
 

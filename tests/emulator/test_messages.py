@@ -66,7 +66,8 @@ def test_message_metadata__reference_attachments_carry_documented_hashes(vision)
     documented = {name: (hashes.md5, hashes.sha256, hashes.size)
                   for name, (_, hashes) in REFERENCE_ATTACHMENTS.items()}
     assert reported == documented
-    no_header = next(item for item in attachments if item["filename"] == "text-file-146.txt")
+    no_header = next(item for item in attachments
+                     if item["filename"] == "text-file-146.txt")
     assert "contentType" not in no_header
     assert no_header["detectedContentType"] == "text/plain"
 
@@ -256,7 +257,8 @@ def test_attachment_download__reference_md5(vision):
         "fileNum-Thread[mailer-011,5,main]-text-file-163.txt"][1].size
 
 
-def test_attachment_download__hashes_of_different_files(vision, backend, sample_attachment):
+def test_attachment_download__hashes_of_different_files(vision, backend,
+                                                        sample_attachment):
     other = next(item for message in backend.mailbox.messages
                  for item in message.attachments if item.md5 != sample_attachment.md5)
 

@@ -17,7 +17,8 @@ from .mailbox import Mailbox, StoredMessage
 
 # The token of the command reference's cofense-message-get example.
 SEEDED_TOKEN = "fbbeff70-2c17-4d67-a741-3d8a7e394005"
-SEEDED_TOKEN_MESSAGE = ("<1216208547.160.1658930322668@6d14a4fa9032>", "abc@example.com")
+SEEDED_TOKEN_MESSAGE = ("<1216208547.160.1658930322668@6d14a4fa9032>",
+                        "abc@example.com")
 
 
 @dataclass
@@ -48,7 +49,8 @@ class DownloadStore:
         if message is None:
             raise NotFound()
         token = str(uuid.uuid4())
-        self._grants[token] = DownloadGrant(message, recipient_address, password or None)
+        self._grants[token] = DownloadGrant(message, recipient_address,
+                                            password or None)
         return token
 
     def redeem(self, token: str | None) -> tuple[StoredMessage, bytes]:
@@ -67,7 +69,7 @@ class DownloadStore:
 
 
 def zip_message(message: StoredMessage, password: str | None = None) -> bytes:
-    """A zip holding ``<message id>.eml``; AES-256 encrypted when a password is given."""
+    """A zip of ``<message id>.eml``, AES-256 encrypted when there is a password."""
     buffer = io.BytesIO()
     member = f"{message.id}.eml"
     if password:

@@ -252,7 +252,8 @@ class Mailbox:
             md5, sha256, size = documented.md5, documented.sha256, documented.size
 
         key = (md5, sha256)
-        self._attachment_ids.setdefault(key, FIRST_ATTACHMENT_ID + len(self._attachment_ids))
+        next_id = FIRST_ATTACHMENT_ID + len(self._attachment_ids)
+        self._attachment_ids.setdefault(key, next_id)
         return StoredAttachment(
             id=self._attachment_ids[key],
             filename=parsed.filename,

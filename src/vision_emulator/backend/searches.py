@@ -105,7 +105,8 @@ class SearchStore:
         return search, [item for item in self.mailbox.messages
                         if search.matcher.matches(item)]
 
-    def _store(self, search_id: int, body: Any, author: str, moment: datetime) -> Search:
+    def _store(self, search_id: int, body: Any, author: str,
+               moment: datetime) -> Search:
         matcher = Matcher(body, self.searchable_headers)
         criteria = {key: value for key, value in body.items() if _present(value)}
         for key, default in DEFAULT_CRITERIA.items():
@@ -143,7 +144,8 @@ class Matcher:
         recipients = message.visible_recipients()
         if not recipients or (message.partial_ingest and not self.partial_ingest):
             return False
-        if self.message_id is not None and message.internet_message_id != self.message_id:
+        wanted_id = self.message_id
+        if wanted_id is not None and message.internet_message_id != wanted_id:
             return False
         if not self._in_date_range(message.received_on):
             return False
@@ -198,7 +200,7 @@ class Matcher:
 
 
 def wildcard(text: str) -> re.Pattern:
-    """A case-insensitive pattern matching the whole text, ``*`` standing for anything."""
+    """A case-insensitive pattern for the whole text; ``*`` stands for anything."""
     parts = (re.escape(part) for part in text.strip().split("*"))
     return re.compile(".*".join(parts), re.IGNORECASE | re.DOTALL)
 
@@ -256,7 +258,8 @@ def _date(body: dict, name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"{name} is not an ISO 8601 date: {text[:40]}", [name]) from None
+        raise BadRequest(f"{name} is not an ISO 8601 date: {text[:40]}",
+                         [name]) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment
@@ -291,8 +294,9 @@ def _hash_criteria(value: Any) -> tuple[str, list[tuple[str, str]]]:
         text = str(entry.get("hashString", "")).lower()
         valid = re.fullmatch(r"[0-9a-f]+", text) is not None
         if HASH_LENGTHS.get(hash_type) != len(text) or not valid:
-            raise BadRequest("Each attachment hash needs hashType MD5 or SHA256 and a "
-                             "hex hashString of that length", [f"{name}.attachmentHashes"])
+            raise BadRequest("Each attachment hash needs hashType MD5 or SHA256 and "
+                             "a hex hashString of that length",
+                             [f"{name}.attachmentHashes"])
         hashes.append((hash_type, text))
     return _match_type(criteria, name), hashes
 
@@ -316,7 +320,8 @@ def _header_criteria(value: Any, searchable: list[str]) -> list[tuple[str, list]
     criteria = []
     for entry in value:
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
-            raise BadRequest("Each header criterion needs a key and values", ["headers"])
+            raise BadRequest("Each header criterion needs a key and values",
+                             ["headers"])
         key = entry["key"].strip()
         if key.lower() not in allowed:
             raise UnprocessableEntity(f"Header {key[:80]} is not a searchable header",

@@ -1,8 +1,8 @@
 """Helpers every request handler uses: the backend, the caller, the body, paging.
 
-Handlers parse and validate one request, call the backend and shape the reply; they raise
-the errors of ``vision_emulator.errors`` and never build error bodies themselves. Each
-handler runs while ``current_backend().lock`` is held.
+Handlers parse and validate one request, call the backend and shape the reply; they
+raise the errors of ``vision_emulator.errors`` and never build error bodies themselves.
+Each handler runs while ``current_backend().lock`` is held.
 """
 
 from dataclasses import dataclass
@@ -63,7 +63,7 @@ class Paging:
     sort: tuple[tuple[str, bool], ...]
 
     def apply(self, items: list, keys: dict[str, Callable[[Any], Any]]) -> list:
-        """Sorts items by the sort keys (nulls last when ascending) and cuts the page."""
+        """Sorts by the sort keys (nulls last when ascending) and cuts the page."""
         ordered = list(items)
         for name, descending in reversed(self.sort):
             read = keys[name]
