@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from flask import Flask, g, jsonify
 from werkzeug.exceptions import HTTPException
@@ -40,7 +41,7 @@ class EmulatorState:
     requests: deque = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_LIMIT))
 
 
-def create_app(backend: Backend | None = None, *, faults: list[str] = (),
+def create_app(backend: Backend | None = None, *, faults: Iterable[str] = (),
                **settings) -> Flask:
     """The emulator as a Flask app.
 
@@ -131,8 +132,8 @@ class _Pipeline:
             rule = (None if path.startswith(control.PREFIX)
                     else self.state.faults.take(method, path))
             fault_reply = self.state.faults.respond(rule, environ) if rule else None
-            app = fault_reply or self.app
-            return app(environ, recording_start_response)
+            answer = self.app if fault_reply is None else fault_reply
+            return answer(environ, recording_start_response)
         finally:
             self._record(method, path, environ.get("QUERY_STRING", ""), seen["status"],
                          time.perf_counter() - started)

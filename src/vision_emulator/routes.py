@@ -5,9 +5,9 @@ and needs a valid bearer token unless it is marked public. The quarantine-job an
 IOC-repository handlers add their own ``ROUTES`` when their modules exist.
 """
 
-import importlib
 from typing import Callable, NamedTuple
 
+from .backend import import_optional
 from .handlers import auth, messages, searches
 
 
@@ -38,14 +38,9 @@ def all_routes() -> list[Route]:
     """The core routes followed by those of every optional handler module present."""
     table = list(CORE_ROUTES)
     for name in OPTIONAL_HANDLER_MODULES:
-        qualified = f"{__package__}.handlers.{name}"
-        try:
-            module = importlib.import_module(qualified)
-        except ModuleNotFoundError as exc:
-            if exc.name != qualified:
-                raise
-            continue
-        table.extend(Route(*entry) for entry in module.ROUTES)
+        module = import_optional(f"{__package__}.handlers.{name}")
+        if module is not None:
+            table.extend(Route(*entry) for entry in module.ROUTES)
     return table
 
 

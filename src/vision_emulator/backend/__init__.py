@@ -95,11 +95,15 @@ class Backend:
 
 def _optional_part(module: str, class_name: str, backend: Backend):
     """Builds an optional part, or returns None when its module does not exist."""
-    qualified = f"{__name__}.{module}"
+    loaded = import_optional(f"{__name__}.{module}")
+    return None if loaded is None else getattr(loaded, class_name)(backend)
+
+
+def import_optional(qualified: str):
+    """Imports a module that may be absent; errors inside a present module propagate."""
     try:
-        loaded = importlib.import_module(qualified)
+        return importlib.import_module(qualified)
     except ModuleNotFoundError as exc:
         if exc.name != qualified:
             raise
         return None
-    return getattr(loaded, class_name)(backend)

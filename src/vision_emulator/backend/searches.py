@@ -93,7 +93,11 @@ class SearchStore:
         return search
 
     def get(self, search_id: int) -> Search:
-        """Raises: NotFound when no search has this id."""
+        """The search with this id.
+
+        Raises:
+            NotFound: when there is none.
+        """
         search = self._searches.get(search_id)
         if search is None:
             raise NotFound(details=[f"No search with id {search_id}"])
@@ -141,37 +145,38 @@ class Matcher:
         self.headers = _header_criteria(body.get("headers"), searchable_headers)
 
     def matches(self, message: StoredMessage) -> bool:
+        """Whether a copy that is not quarantined meets every criterion."""
         recipients = message.visible_recipients()
         if not recipients or (message.partial_ingest and not self.partial_ingest):
             return False
+        return (self._id_and_date_match(message)
+                and self._patterns_match(message, recipients)
+                and self._hashes_match(message) and self._domains_match(message)
+                and self._headers_match(message))
+
+    def _id_and_date_match(self, message: StoredMessage) -> bool:
         wanted_id = self.message_id
         if wanted_id is not None and message.internet_message_id != wanted_id:
             return False
-        if not self._in_date_range(message.received_on):
+        received_on = message.received_on
+        if self.after is not None and received_on < self.after:
             return False
+        return self.before is None or received_on <= self.before
 
-        attachments = message.attachments
+    def _patterns_match(self, message: StoredMessage, recipients: list) -> bool:
+        mime_types = _mime_types(message.attachments)
         checks = (
             ("subjects", [message.subject]),
             ("senders", message.sender_addresses),
             ("recipient", [person.address for person in recipients]),
-            ("attachmentNames", [item.filename for item in attachments]),
+            ("attachmentNames", [item.filename for item in message.attachments]),
             ("url", message.urls),
-            ("attachmentMimeTypes", _mime_types(attachments)),
+            ("attachmentMimeTypes", mime_types),
         )
         if not all(_any_match(self.patterns[name], values) for name, values in checks):
             return False
         excluded = self.patterns["attachmentExcludeMimeTypes"]
-        if excluded and any(p.fullmatch(t) for p in excluded for t in _mime_types(
-                attachments)):
-            return False
-        return (self._hashes_match(message) and self._domains_match(message)
-                and self._headers_match(message))
-
-    def _in_date_range(self, received_on: datetime) -> bool:
-        if self.after is not None and received_on < self.after:
-            return False
-        return self.before is None or received_on <= self.before
+        return not (excluded and _any_match(excluded, mime_types))
 
     def _hashes_match(self, message: StoredMessage) -> bool:
         if not self.hashes:
