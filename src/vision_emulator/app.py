@@ -68,9 +68,9 @@ def create_app(backend: Backend | None = None, *, faults: Iterable[str] = (),
 
 def _view(route: Route, backend: Backend):
     def view(**kwargs):
-        if not route.public:
-            g.client_id = auth.authenticate()
         with backend.lock:
+            if not route.public:
+                g.client_id = auth.authenticate()
             return route.handler(**kwargs)
 
     view.__name__ = route.handler.__name__
@@ -168,7 +168,7 @@ class RunningServer:
 
     @property
     def client_secret(self) -> str:
-        return self.backend._client_secret
+        return self.backend.client_secret
 
     @property
     def faults(self) -> FaultPlan:

@@ -5,10 +5,13 @@ they follow the seeded data instead of restating it.
 """
 
 import re
+import string
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from vision_emulator.backend.searches import SEARCHABLE_HEADERS
+from vision_emulator.backend.searches import SEARCHABLE_HEADERS, wildcard
 
 from .support import CLIENT_ID, REFERENCE_ID
 
@@ -397,3 +400,20 @@ def test_create_search__body_must_be_json(vision):
 
     assert reply.status_code == 415
     assert reply.json["status"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@given(text=st.text(alphabet=string.ascii_letters + string.punctuation + " ",
+                    max_size=30),
+       cut=st.tuples(st.integers(0, 30), st.integers(0, 30)))
+def test_wildcard__star_stands_for_any_run(text, cut):
+    start, end = sorted(cut)
+    pattern = f"{text[:start]}*{text[end:]}".swapcase()
+
+    assert wildcard(pattern).fullmatch(text)
+
+
+@given(text=st.text(alphabet=string.ascii_letters + string.punctuation + " ",
+                    max_size=30).filter(lambda text: "*" not in text))
+def test_wildcard__other_characters_are_literal(text):
+    assert wildcard(text).fullmatch(text.upper())
+    assert not wildcard(text).fullmatch(f"{text}x")

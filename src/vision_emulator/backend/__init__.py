@@ -68,6 +68,11 @@ class Backend:
         return (f"Backend(client_id={self.client_id!r}, "
                 f"messages={len(self.mailbox.messages)})")
 
+    @property
+    def client_secret(self) -> str:
+        """The accepted client secret (for test and demo set-up; never logged)."""
+        return self._client_secret
+
     def reset(self) -> None:
         """Rebuilds every part from the seeds and the initial settings."""
         with self.lock:

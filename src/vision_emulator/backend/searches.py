@@ -206,7 +206,7 @@ class Matcher:
 
 def wildcard(text: str) -> re.Pattern:
     """A case-insensitive pattern for the whole text; ``*`` stands for anything."""
-    parts = (re.escape(part) for part in text.strip().split("*"))
+    parts = (re.escape(part) for part in text.split("*"))
     return re.compile(".*".join(parts), re.IGNORECASE | re.DOTALL)
 
 
