@@ -45,13 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     backend = app.extensions["vision_emulator"].backend
-    log.info("Cofense Vision emulator on http://%s:%d (client id %s, %d messages)",
-             args.host, server.server_port, backend.client_id,
-             len(backend.mailbox.messages))
+    print(f"Cofense Vision emulator on http://{args.host}:{server.server_port} "
+          f"(client id {backend.client_id}, {len(backend.mailbox.messages)} messages); "
+          "Ctrl+C stops it.", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        log.info("Stopping")
+        log.debug("Interrupted; stopping")
     finally:
         server.server_close()
     return 0

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from vision_emulator import serve
-from vision_emulator.__main__ import parse_args
+from vision_emulator.__main__ import main, parse_args
 from vision_emulator.app import check_loopback
 
 from .support import REFERENCE_ID
@@ -98,3 +98,10 @@ def test_command_line_arguments():
     assert args.fault == ["GET /x=500", "POST /y=drop"]
     assert args.eml_dir == "mail" and args.no_samples is False
     assert (args.client_id, args.client_secret) == ("xsoar-demo", "vision-demo-secret")
+
+
+def test_command_line__refuses_a_public_address(capsys):
+    status = main(["--host", "0.0.0.0", "--port", "0"])
+
+    assert status == 2
+    assert "loopback only" in capsys.readouterr().err

@@ -5,6 +5,7 @@ One client (id and secret) is configured; scopes are reported but never enforced
 """
 
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,8 @@ from ..errors import BadCredentials, InvalidToken
 from .clock import Clock
 
 TOKEN_SCOPE = "read write"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -64,6 +67,8 @@ class TokenService:
             lifetime_seconds=lifetime,
         )
         self._tokens[token.value] = token
+        log.debug("Issued a token for %s expiring at %s", token.client_id,
+                  token.expires_at.isoformat())
         return token
 
     def authenticate(self, value: str) -> str:

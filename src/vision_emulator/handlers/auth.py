@@ -1,7 +1,8 @@
 """The OAuth2 token service, the bearer check and the health probe.
 
 Only the client-credentials grant exists. Credentials may come in the form body or as
-HTTP Basic auth; a form value wins over Basic auth when both are sent.
+HTTP Basic auth; a form value wins over Basic auth when both are sent. Not supported:
+refresh tokens, token revocation by the client, and scopes (reported, never enforced).
 """
 
 from flask import request
