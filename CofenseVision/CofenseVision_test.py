@@ -194,6 +194,8 @@ class CommandTest:
     """Shared arrangement of the command classes: client, transport and verdicts."""
 
     command = ""
+    prefix = ""
+    key_field = "id"
 
     @pytest.fixture(autouse=True)
     def _arrange(self, client, requests_mock):
@@ -210,6 +212,20 @@ class CommandTest:
 
     def reply(self, method: str, path: str, **response):
         return self.http.register_uri(method, BASE_URL + path, **response)
+
+    def replay(self, name: str, method: str, path: str, args: dict | None = None):
+        """Runs the command on the recorded reply test_data/<name>_response.json."""
+        reply = load_reply(name)
+        self.reply(method, path, json=reply)
+        return self.run(args), reply
+
+    def assert_results(self, results, outputs, readable: str, raw=None):
+        """The CommandResults under the class's prefix and key field."""
+        assert results.outputs_prefix == self.prefix
+        assert results.outputs_key_field == self.key_field
+        assert results.outputs == outputs
+        assert results.readable_output == readable
+        assert results.raw_response == (outputs if raw is None else raw)
 
     def api_calls(self) -> list:
         return [
@@ -241,14 +257,6 @@ def assert_sent(request, method: str, path: str, query=(), body=None, source=Non
         assert request.json() == body
 
 
-def assert_results(results, prefix: str, key: str, outputs, readable: str, raw=None):
-    assert results.outputs_prefix == prefix
-    assert results.outputs_key_field == key
-    assert results.outputs == outputs
-    assert results.readable_output == readable
-    assert results.raw_response == (outputs if raw is None else raw)
-
-
 # ------------------------------------------------------------------------------------
 # Messages and attachments
 # ------------------------------------------------------------------------------------
@@ -256,6 +264,8 @@ def assert_results(results, prefix: str, key: str, outputs, readable: str, raw=N
 
 class TestMessageTokenGet(CommandTest):
     command = "cofense-message-token-get"
+    prefix = "Cofense.Message"
+    key_field = "internetMessageId"
     args = {"internet_message_id": MESSAGE_ID, "recipient_address": "abc@example.com"}
     token = "de7475a4-3802-46c1-8e4c-2665912445c0"
 
@@ -272,10 +282,8 @@ class TestMessageTokenGet(CommandTest):
             "recipients": [{"address": "abc@example.com"}],
             "token": self.token,
         }
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.Message",
-            "internetMessageId",
             record,
             load_readable("message_token_get"),
         )
@@ -322,24 +330,22 @@ class TestMessageTokenGet(CommandTest):
 
 class TestMessageMetadataGet(CommandTest):
     command = "cofense-message-metadata-get"
+    prefix = "Cofense.Message"
     args = {"internet_message_id": MESSAGE_ID, "recipient_address": "abc@example.com"}
 
     def test_reads_the_message_by_id_and_recipient(self):
         """Given the reference's message, When read, Then outputs and table match."""
-        message = load_reply("message_metadata_get")
-        self.reply("GET", "/api/v4/messages/metadata", json=message)
-
-        results = self.run(self.args)
+        results, message = self.replay(
+            "message_metadata_get", "GET", "/api/v4/messages/metadata", self.args
+        )
 
         query = [
             ("internetMessageId", MESSAGE_ID),
             ("recipientAddress", "abc@example.com"),
         ]
         assert_sent(self.only_call(), "GET", "/api/v4/messages/metadata", query)
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.Message",
-            "id",
             message,
             load_readable("message_metadata_get"),
         )
@@ -527,14 +533,15 @@ SEARCH_SORT_FORM = (
 
 class TestMessageSearchCreate(CommandTest):
     command = "cofense-message-search-create"
+    prefix = "Cofense.Search"
 
     def test_the_reference_example(self):
         """Given subjects and senders, When creating, Then Vision's search is shown."""
-        search = load_reply("message_search_create")
-        self.reply("POST", "/api/v4/searches", json=search)
-
-        results = self.run(
-            {"subjects": "test", "senders": "abc@example.com, pqr@example.com"}
+        results, search = self.replay(
+            "message_search_create",
+            "POST",
+            "/api/v4/searches",
+            {"subjects": "test", "senders": "abc@example.com, pqr@example.com"},
         )
 
         assert_sent(
@@ -547,10 +554,8 @@ class TestMessageSearchCreate(CommandTest):
                 "partialIngest": False,
             },
         )
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.Search",
-            "id",
             search,
             load_readable("message_search_create"),
         )
@@ -674,20 +679,16 @@ class TestMessageSearchCreate(CommandTest):
 
 class TestMessageSearchesList(CommandTest):
     command = "cofense-message-searches-list"
+    prefix = "Cofense.Search"
 
     def test_default_paging_and_sort(self):
         """Given no arguments, When listing, Then page 0, 50 results, id ascending."""
-        reply = load_reply("message_searches_list")
-        self.reply("GET", "/api/v4/searches", json=reply)
-
-        results = self.run()
+        results, reply = self.replay("message_searches_list", "GET", "/api/v4/searches")
 
         query = [("page", "0"), ("size", "50"), ("sort", "id,asc")]
         assert_sent(self.only_call(), "GET", "/api/v4/searches", query)
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.Search",
-            "id",
             reply["searches"],
             load_readable("message_searches_list"),
         )
@@ -763,18 +764,16 @@ class TestMessageSearchesList(CommandTest):
 
 class TestMessageSearchGet(CommandTest):
     command = "cofense-message-search-get"
+    prefix = "Cofense.Search"
 
     def test_reads_one_search(self):
         """Given an id, When reading, Then only the filled columns are shown."""
-        search = load_reply("message_search_get")
-        self.reply("GET", "/api/v4/searches/700", json=search)
-
-        results = self.run({"id": "700"})
+        results, search = self.replay(
+            "message_search_get", "GET", "/api/v4/searches/700", {"id": "700"}
+        )
 
         assert_sent(self.only_call(), "GET", "/api/v4/searches/700")
-        assert_results(
-            results, "Cofense.Search", "id", search, load_readable("message_search_get")
-        )
+        self.assert_results(results, search, load_readable("message_search_get"))
 
     def test_header_values_and_hashes_are_escaped(self):
         """Given hostile header criteria, When shown, Then they stay inside one cell."""
@@ -801,27 +800,28 @@ class TestMessageSearchGet(CommandTest):
         """Given a bad id, When reading, Then the id and its form are named."""
         self.assert_refused(
             {"id": value},
-            (f'"id" must be a positive whole number, for example 700; got "{value}".'),
+            f'"id" must be a positive whole number, for example 700; got "{value}".',
         )
 
 
 class TestMessageSearchResultsGet(CommandTest):
     command = "cofense-message-search-results-get"
+    prefix = "Cofense.Search"
 
     def test_search_and_its_messages(self):
         """Given the reference reply, When reading results, Then two tables."""
-        reply = load_reply("message_search_results_get")
-        self.reply("GET", "/api/v4/searches/700/results", json=reply)
-
-        results = self.run({"id": "700", "size": "2", "sort": "sentOn:desc"})
+        results, reply = self.replay(
+            "message_search_results_get",
+            "GET",
+            "/api/v4/searches/700/results",
+            {"id": "700", "size": "2", "sort": "sentOn:desc"},
+        )
 
         query = [("page", "0"), ("size", "2"), ("sort", "sentOn,desc")]
         assert_sent(self.only_call(), "GET", "/api/v4/searches/700/results", query)
         outputs = {**reply["search"], "Message": reply["messages"]}
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.Search",
-            "id",
             outputs,
             load_readable("message_search_results_get"),
             raw=reply,
@@ -870,20 +870,19 @@ class TestMessageSearchResultsGet(CommandTest):
 
 class TestSearchableHeadersGet(CommandTest):
     command = "cofense-searchable-headers-get"
+    prefix = "Cofense.Config"
+    key_field = "name"
 
     def test_lists_the_configured_headers(self):
         """Given Vision's headers, When reading, Then Cofense.Config holds them."""
-        reply = load_reply("searchable_headers_get")
-        self.reply("GET", "/api/v4/config/searchableHeaders", json=reply)
-
-        results = self.run()
+        results, reply = self.replay(
+            "searchable_headers_get", "GET", "/api/v4/config/searchableHeaders"
+        )
 
         assert_sent(self.only_call(), "GET", "/api/v4/config/searchableHeaders")
         config = {"name": "searchableHeaders", "value": reply["headers"]}
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.Config",
-            "name",
             config,
             load_readable("searchable_headers_get"),
             raw=reply,
@@ -914,13 +913,13 @@ def job(job_id: int, status: str | None, **fields) -> dict:
 
 class TestQuarantineJobsList(CommandTest):
     command = "cofense-quarantine-jobs-list"
+    prefix = "Cofense.QuarantineJob"
 
     def test_default_filter(self):
         """Given no arguments, When listing, Then an empty filter and default paging."""
-        reply = load_reply("quarantine_jobs_list")
-        self.reply("POST", "/api/v4/quarantineJobs/filter", json=reply)
-
-        results = self.run()
+        results, reply = self.replay(
+            "quarantine_jobs_list", "POST", "/api/v4/quarantineJobs/filter"
+        )
 
         query = [
             ("page", "0"),
@@ -935,10 +934,8 @@ class TestQuarantineJobsList(CommandTest):
             query,
             body={"filterOptions": {}},
         )
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.QuarantineJob",
-            "id",
             reply["quarantineJobs"],
             load_readable("quarantine_jobs_list"),
         )
@@ -1051,13 +1048,16 @@ class TestQuarantineJobsList(CommandTest):
 
 class TestQuarantineJobCreate(CommandTest):
     command = "cofense-quarantine-job-create"
+    prefix = "Cofense.QuarantineJob"
 
     def test_the_reference_example(self):
         """Given one id and recipient, When creating, Then the new job is shown."""
-        created = load_reply("quarantine_job_create")
-        self.reply("POST", "/api/v4/quarantineJobs", json=created)
-
-        results = self.run({"quarantine_emails": "<test-id>:test@example.com"})
+        results, created = self.replay(
+            "quarantine_job_create",
+            "POST",
+            "/api/v4/quarantineJobs",
+            {"quarantine_emails": "<test-id>:test@example.com"},
+        )
 
         assert_sent(
             self.only_call(),
@@ -1072,10 +1072,8 @@ class TestQuarantineJobCreate(CommandTest):
                 ],
             },
         )
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.QuarantineJob",
-            "id",
             created,
             load_readable("quarantine_job_create"),
         )
@@ -1226,19 +1224,17 @@ class TestQuarantineJobCreate(CommandTest):
 
 class TestQuarantineJobGet(CommandTest):
     command = "cofense-quarantine-job-get"
+    prefix = "Cofense.QuarantineJob"
 
     def test_reads_one_job(self):
         """Given an id, When reading, Then the latest run gives action and status."""
-        reply = load_reply("quarantine_job_get")
-        self.reply("GET", "/api/v4/quarantineJobs/100", json=reply)
-
-        results = self.run({"id": "100"})
+        results, reply = self.replay(
+            "quarantine_job_get", "GET", "/api/v4/quarantineJobs/100", {"id": "100"}
+        )
 
         assert_sent(self.only_call(), "GET", "/api/v4/quarantineJobs/100")
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.QuarantineJob",
-            "id",
             reply,
             load_readable("quarantine_job_get"),
         )
@@ -1260,6 +1256,7 @@ class TestQuarantineJobGet(CommandTest):
 
 class TestQuarantineJobDelete(CommandTest):
     command = "cofense-quarantine-job-delete"
+    prefix = "Cofense.QuarantineJob"
 
     def test_deletes_the_job(self):
         """Given an id, When deleting, Then Vision's empty 200 means isDeleted."""
@@ -1268,10 +1265,8 @@ class TestQuarantineJobDelete(CommandTest):
         results = self.run({"id": "266"})
 
         assert_sent(self.only_call(), "DELETE", "/api/v4/quarantineJobs/266")
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.QuarantineJob",
-            "id",
             {"id": 266, "isDeleted": True},
             "### Quarantine Job with ID 266 is successfully deleted.\n",
         )
@@ -1279,6 +1274,7 @@ class TestQuarantineJobDelete(CommandTest):
 
 class TestQuarantineJobRestore(CommandTest):
     command = "cofense-quarantine-job-restore"
+    prefix = "Cofense.QuarantineJob"
 
     def test_restores_the_job(self):
         """Given an id, When restoring, Then a PUT and isRestored."""
@@ -1287,10 +1283,8 @@ class TestQuarantineJobRestore(CommandTest):
         results = self.run({"id": "100"})
 
         assert_sent(self.only_call(), "PUT", "/api/v4/quarantineJobs/100/restore")
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.QuarantineJob",
-            "id",
             {"id": 100, "isRestored": True},
             "### Emails quarantined by the quarantine job ID 100 have been "
             "successfully restored.\n",
@@ -1299,6 +1293,7 @@ class TestQuarantineJobRestore(CommandTest):
 
 class TestQuarantineJobApprove(CommandTest):
     command = "cofense-quarantine-job-approve"
+    prefix = "Cofense.QuarantineJob"
 
     @pytest.mark.parametrize(
         "args, query",
@@ -1320,10 +1315,8 @@ class TestQuarantineJobApprove(CommandTest):
         assert_sent(
             self.only_call(), "PUT", "/api/v4/quarantineJobs/430/approve", query
         )
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.QuarantineJob",
-            "id",
             {"id": 430, "isApproved": True},
             "### Quarantine Job with ID 430 has been approved successfully.\n",
         )
@@ -1360,19 +1353,20 @@ class TestQuarantineJobApprove(CommandTest):
 
 class TestQuarantineJobStop(CommandTest):
     command = "cofense-quarantine-job-stop"
+    prefix = "Cofense.QuarantineJob"
 
     def test_stops_the_job(self):
         """Given an id, When stopping, Then Vision's job is shown with its stop flag."""
-        reply = load_reply("quarantine_job_stop")
-        self.reply("PUT", "/api/v4/quarantineJobs/100/stop", json=reply)
-
-        results = self.run({"id": "100"})
+        results, reply = self.replay(
+            "quarantine_job_stop",
+            "PUT",
+            "/api/v4/quarantineJobs/100/stop",
+            {"id": "100"},
+        )
 
         assert_sent(self.only_call(), "PUT", "/api/v4/quarantineJobs/100/stop")
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.QuarantineJob",
-            "id",
             reply,
             load_readable("quarantine_job_stop"),
         )
@@ -1424,21 +1418,19 @@ class TestQuarantineActionPolling:
 
 class TestIocsList(CommandTest):
     command = "cofense-iocs-list"
+    prefix = "Cofense.IOC"
 
     def test_one_entry_with_one_table_and_every_indicator(self):
         """Given two IOCs, When listing, Then one entry, one table, two scores."""
-        reply = load_reply("iocs_list")
-        self.reply("GET", "/iocrepository/v1/iocs", json=reply)
-
-        results = self.run({"source": "Vision-UI"})
+        results, reply = self.replay(
+            "iocs_list", "GET", "/iocrepository/v1/iocs", {"source": "Vision-UI"}
+        )
 
         query = [("page", "0"), ("size", "50"), ("includeExpired", "false")]
         assert_sent(
             self.only_call(), "GET", "/iocrepository/v1/iocs", query, source="Vision-UI"
         )
-        assert_results(
-            results, "Cofense.IOC", "id", reply["data"], load_readable("iocs_list")
-        )
+        self.assert_results(results, reply["data"], load_readable("iocs_list"))
         assert results.readable_output.count("### ") == 1
         assert dbot_scores(results) == [
             dbot("qwe", "domain", 0),
@@ -1500,6 +1492,7 @@ class TestIocsList(CommandTest):
 
 class TestIocGet(CommandTest):
     command = "cofense-ioc-get"
+    prefix = "Cofense.IOC"
 
     def test_reads_one_ioc(self):
         """Given an id and a source, When reading, Then the IOC and its score."""
@@ -1515,9 +1508,7 @@ class TestIocGet(CommandTest):
             f"/iocrepository/v1/iocs/{ioc_id}",
             source="Vision-UI",
         )
-        assert_results(
-            results, "Cofense.IOC", "id", reply["data"], load_readable("ioc_get")
-        )
+        self.assert_results(results, reply["data"], load_readable("ioc_get"))
         assert dbot_scores(results) == [dbot("test", "domain", 0)]
 
     def test_without_a_source_the_integration_names_itself(self):
@@ -1535,26 +1526,27 @@ class TestIocGet(CommandTest):
         """Given a bad IOC id, When reading, Then the id and its form are named."""
         self.assert_refused(
             {"id": value},
-            (f'"id" must hold IOC IDs of 32 hexadecimal digits; got "{value}".'),
+            f'"id" must hold IOC IDs of 32 hexadecimal digits; got "{value}".',
         )
 
 
 class TestLastIocGet(CommandTest):
     command = "cofense-last-ioc-get"
+    prefix = "Cofense.IOC"
 
     def test_reads_the_last_ioc_of_the_source(self):
         """Given a source, When reading, Then its last IOC; a subject scores alone."""
-        reply = load_reply("last_ioc_get")
-        self.reply("GET", "/iocrepository/v1/iocs/last", json=reply)
-
-        results = self.run({"source": "Vision-UI"})
+        results, reply = self.replay(
+            "last_ioc_get",
+            "GET",
+            "/iocrepository/v1/iocs/last",
+            {"source": "Vision-UI"},
+        )
 
         assert_sent(
             self.only_call(), "GET", "/iocrepository/v1/iocs/last", source="Vision-UI"
         )
-        assert_results(
-            results, "Cofense.IOC", "id", reply["data"], load_readable("last_ioc_get")
-        )
+        self.assert_results(results, reply["data"], load_readable("last_ioc_get"))
         assert results.to_context()["EntryContext"] == {
             "Cofense.IOC(val.id && val.id == obj.id)": reply["data"],
             Common.DBotScore.CONTEXT_PATH: [dbot("test-subject", "custom", 1)],
@@ -1573,6 +1565,7 @@ class TestLastIocGet(CommandTest):
 
 class TestIocUpdate(CommandTest):
     command = "cofense-ioc-update"
+    prefix = "Cofense.IOC"
     ioc_id = "bb78c7a2f8c9eea5b9c5a30eb8c9069b"
 
     @freeze_time(FROZEN_NOW)
@@ -1589,10 +1582,12 @@ class TestIocUpdate(CommandTest):
     )
     def test_sets_the_expiry(self, expires_at, sent):
         """Given an expiry, When updating, Then Vision gets it in UTC, in the future."""
-        reply = load_reply("ioc_update")
-        self.reply("PUT", f"/iocrepository/v1/iocs/{self.ioc_id}", json=reply)
-
-        results = self.run({"id": self.ioc_id, "expires_at": expires_at})
+        results, reply = self.replay(
+            "ioc_update",
+            "PUT",
+            f"/iocrepository/v1/iocs/{self.ioc_id}",
+            {"id": self.ioc_id, "expires_at": expires_at},
+        )
 
         body = {
             "data": {"type": "ioc", "metadata": {"quarantine": {"expires_at": sent}}}
@@ -1604,9 +1599,7 @@ class TestIocUpdate(CommandTest):
             body=body,
             source="XSOAR",
         )
-        assert_results(
-            results, "Cofense.IOC", "id", reply["data"], load_readable("ioc_update")
-        )
+        self.assert_results(results, reply["data"], load_readable("ioc_update"))
 
     def test_the_expiry_is_required(self):
         """Given no expiry, When updating, Then it is refused by name."""
@@ -1617,14 +1610,15 @@ class TestIocUpdate(CommandTest):
 
 class TestIocsUpdate(CommandTest):
     command = "cofense-iocs-update"
+    prefix = "Cofense.IOC"
 
     @freeze_time(FROZEN_NOW)
     def test_one_ioc_from_arguments(self):
         """Given one IOC's fields, When updating, Then one item in Vision's shape."""
-        reply = load_reply("iocs_update")
-        self.reply("PUT", "/iocrepository/v1/iocs", json=reply)
-
-        results = self.run(
+        results, reply = self.replay(
+            "iocs_update",
+            "PUT",
+            "/iocrepository/v1/iocs",
             {
                 "source": "Vision-UI",
                 "threat_type": "Domain",
@@ -1633,7 +1627,7 @@ class TestIocsUpdate(CommandTest):
                 "source_id": "test",
                 "created_at": "1 day",
                 "requested_expiration": "30/08/2022",
-            }
+            },
         )
 
         assert_sent(
@@ -1662,9 +1656,7 @@ class TestIocsUpdate(CommandTest):
                 ]
             },
         )
-        assert_results(
-            results, "Cofense.IOC", "id", reply["data"][0], load_readable("iocs_update")
-        )
+        self.assert_results(results, reply["data"][0], load_readable("iocs_update"))
         assert dbot_scores(results) == [dbot("test.com", "domain", 3)]
 
     def test_2500_iocs_go_in_five_batches_and_one_entry(self):
@@ -1831,6 +1823,7 @@ class TestIocsUpdate(CommandTest):
 
 class TestIocDelete(CommandTest):
     command = "cofense-ioc-delete"
+    prefix = "Cofense.IOC"
 
     def test_deletes_and_gives_no_bad_verdict(self):
         """Given a malicious IOC, When deleting, Then deleted and scored unknown."""
@@ -1859,15 +1852,15 @@ class TestIocDelete(CommandTest):
 
     def test_the_reference_example(self):
         """Given the reference reply, When deleting, Then the golden table."""
-        reply = load_reply("ioc_delete")
-        self.reply("DELETE", f"/iocrepository/v1/iocs/{IOC_ID}", json=reply)
+        results, reply = self.replay(
+            "ioc_delete",
+            "DELETE",
+            f"/iocrepository/v1/iocs/{IOC_ID}",
+            {"source": "Vision-UI", "id": IOC_ID},
+        )
 
-        results = self.run({"source": "Vision-UI", "id": IOC_ID})
-
-        assert_results(
+        self.assert_results(
             results,
-            "Cofense.IOC",
-            "id",
             {**reply["data"], "deleted": True},
             load_readable("ioc_delete"),
         )
