@@ -71,6 +71,7 @@ def _view(route: Route, backend: Backend):
         with backend.lock:
             if not route.public:
                 g.client_id = auth.authenticate()
+            backend.settle()
             return route.handler(**kwargs)
 
     view.__name__ = route.handler.__name__

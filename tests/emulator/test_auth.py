@@ -1,6 +1,7 @@
 """The token service, the bearer check and token expiry on the emulator clock."""
 
 import base64
+import re
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_health__no_token_needed(client):
 
 @pytest.mark.parametrize("route", PROTECTED, ids=lambda r: f"{r.method} {r.rule}")
 def test_protected_route__without_token(client, route):
-    path = route.rule.replace("<int:search_id>", "700")
+    path = re.sub(r"<[^>]+>", "700", route.rule)
 
     reply = client.open(path, method=route.method)
 

@@ -87,6 +87,17 @@ class Backend:
                 setattr(self, attribute, _optional_part(module, class_name, self))
         log.debug("Backend reset: %d messages", len(self.mailbox.messages))
 
+    def settle(self) -> None:
+        """Brings time-driven state (job runs, IOC expiry) up to the clock's now.
+
+        The optional parts change with time only when asked, so the app calls this
+        before every handler; a part without ``settle`` is left alone.
+        """
+        for attribute in OPTIONAL_PARTS:
+            settle = getattr(getattr(self, attribute), "settle", None)
+            if settle is not None:
+                settle()
+
     def _build_mailbox(self) -> Mailbox:
         mailbox = Mailbox(now=self.clock.now())
         if self._include_samples:

@@ -15,6 +15,7 @@ from ..errors import BadRequest, UnsupportedMediaType
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 2000
 SORT_ORDERS = {"asc": False, "desc": True}
+FLAGS = {"true": True, "false": False}
 
 
 def current_backend():
@@ -52,6 +53,20 @@ def required_arg(name: str) -> str:
     if not value:
         raise BadRequest(f"Required parameter '{name}' is missing", [name])
     return value
+
+
+def flag_arg(name: str, default: bool = False) -> bool:
+    """A true/false query parameter (any case); the default when it is absent.
+
+    Raises:
+        BadRequest: for any other value.
+    """
+    text = request.args.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text not in FLAGS:
+        raise BadRequest(f"{name} must be true or false", [name])
+    return FLAGS[text]
 
 
 @dataclass(frozen=True)
