@@ -1,0 +1,129 @@
+"""Property tests: no argument set makes a command fail with anything but one clean line.
+
+Every command of the yml runs in-process through the stand-in's run_command with HTTP
+mocked by permissive replies, on argument dicts of known names with hostile text
+(unicode, control characters, huge numbers, brackets, JSON-ish text, near-valid values)
+plus unknown names. Each run must give a result, or an error entry made by the
+integration's own handler whose text is one line without a traceback.
+"""
+
+import json
+import pathlib
+import re
+
+import pytest
+import requests_mock
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xsoar_local.runtime import run_command
+
+YML = pathlib.Path(__file__).parents[2] / "CofenseVision" / "CofenseVision.yml"
+COMMANDS = {command["name"]: [argument["name"] for argument in command.get("arguments", [])]
+            for command in yaml.safe_load(YML.read_text(encoding="utf-8"))["script"]["commands"]}
+EXAMPLES_PER_COMMAND = 450
+ERROR_ENTRY_TYPE = 4
+
+FUZZ_URL = "http://127.0.0.1:9"  # never contacted: every request is answered by the mock
+FUZZ_TOKEN = "fuzz-access-token-5b0d2c41"
+FUZZ_PARAMS = {
+    "url": FUZZ_URL,
+    "credentials": {"identifier": "fuzz-client", "password": "fuzz-client-secret-77"},
+    "timeout": "2",
+}
+GENERIC_JOB = {
+    "id": 1, "quarantineEmails": [], "quarantineJobRuns": [{"status": "COMPLETED"}],
+    "stopRequested": False, "emailCount": 0,
+}
+GENERIC_REPLY = {
+    **GENERIC_JOB, "searches": [], "quarantineJobs": [], "messages": [], "headers": [],
+    "data": [], "attributes": {}, "metadata": {}, "recipients": [], "attachments": [],
+}
+NEAR_VALID_VALUES = (
+    "700", "0", "-1", "1.5", "99999999999999999999999", "true", "False", "yes", "ANY",
+    "ALL", "Domain", "url", "<1216208547.160@6d14a4fa9032>", "abc@example.com",
+    "<a@b>:pqr@example.com", "3d0e1d68f12afee22ae3e79e01027c7a", "a" * 64, "3 days",
+    "2022-07-18", "2022-07-18T10:00:00Z", "id:asc,createdDate:desc", "X-Header:value",
+    '[{"threat_type": "Domain", "threat_value": "x.example"}]', "{}", "[]", "null",
+    "a,b,,c", "bb931fec9d9672a9e307456133223b2e", "..\\..\\etc/passwd", "%s%n{0}",
+)
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=20),
+    st.text(alphabet="\x00\x01\n\r\t\x1b\x7f[]{}()<>|:,;\"'\\*`", max_size=20),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(NEAR_VALID_VALUES),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                 lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                 max_leaves=6).map(json.dumps),
+)
+UNKNOWN_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
+
+
+def arguments_for(known_names: list[str]):
+    """Dicts of some known argument names and some unknown ones, all with hostile text."""
+    known = (st.dictionaries(st.sampled_from(known_names), HOSTILE_TEXT)
+             if known_names else st.just({}))
+    unknown = st.dictionaries(UNKNOWN_NAMES, HOSTILE_TEXT, max_size=2)
+    return st.tuples(unknown, known).map(lambda parts: {**parts[0], **parts[1]})
+
+
+def generic_reply(request, context):
+    """A permissive Vision reply for any path: a token, a download or a JSON object."""
+    context.status_code = 200
+    if request.path == "/uaa/oauth/token":
+        return json.dumps({"access_token": FUZZ_TOKEN, "expires_in": 1799})
+    if request.method == "POST" and request.path == "/api/v4/messages":
+        return "fbbeff70-2c17-4d67-a741-3d8a7e394005"
+    return json.dumps(GENERIC_REPLY)
+
+
+@pytest.fixture(scope="module")
+def mocked_vision():
+    with requests_mock.Mocker() as mocker:
+        mocker.register_uri(requests_mock.ANY, re.compile(re.escape(FUZZ_URL)),
+                            text=generic_reply)
+        yield mocker
+
+
+@pytest.fixture(scope="module")
+def fuzz_home(tmp_path_factory) -> pathlib.Path:
+    return tmp_path_factory.mktemp("fuzz-home")
+
+
+def assert_clean_outcome(command: str, result) -> None:
+    """Entries exist; an error entry is the integration's own single line."""
+    assert result.entries, f"{command} gave no entry"
+    for entry in result.entries:
+        if entry.get("Type") != ERROR_ENTRY_TYPE:
+            continue
+        text = entry["Contents"]
+        assert isinstance(text, str)
+        assert "Traceback" not in text
+        assert "\n" not in text.strip() and "\r" not in text.strip(), text
+        assert text.startswith(f"Failed to execute {command} command. "), text
+    assert not any("Traceback" in line for line in result.logs)
+
+
+def test_commands_of_the_yml_are_all_fuzzed():
+    assert len(COMMANDS) == 23
+    assert "cofense-quarantine-job-create" in COMMANDS
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@settings(max_examples=EXAMPLES_PER_COMMAND, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_any_arguments_give_a_result_or_one_clean_error_line(
+        command, data, mocked_vision, fuzz_home, exposure):
+    exposure.add_secret(FUZZ_TOKEN)
+    args = data.draw(arguments_for(COMMANDS[command]), label="args")
+
+    result = run_command(command, args, FUZZ_PARAMS, home=fuzz_home,
+                         sleep=lambda seconds: None, max_polls=2)
+
+    assert_clean_outcome(command, result)
