@@ -120,8 +120,8 @@ def test_create__run_follows_the_clock(backend, store, seconds, status, started)
     run = _latest_run(store, job.id)
 
     assert run["status"] == status
-    expected_start = naive_utc_iso(FROZEN_AT + timedelta(seconds=2)) if started else None
-    assert run["startedDate"] == expected_start
+    start = naive_utc_iso(FROZEN_AT + timedelta(seconds=2))
+    assert run["startedDate"] == (start if started else None)
 
 
 def test_create__completed_run_quarantines_the_copy(backend, store):
@@ -239,7 +239,8 @@ def test_restore__while_the_run_is_unfinished(backend, store):
         store.restore(job.id, CLIENT)
 
     assert raised.value.message == (
-        f"Quarantine job {job.id} cannot be restored while its QUARANTINE run is RUNNING")
+        f"Quarantine job {job.id} cannot be restored while its QUARANTINE run is "
+        "RUNNING")
 
 
 def test_restore__pending_job(store):
