@@ -75,8 +75,8 @@ class FakeBackend:
 def sample_messages() -> list[FakeMessage]:
     return [
         FakeMessage(1, "<one@example.com>", ["ann@example.com", "bob@example.com"],
-                    subject="Invoice overdue", sender_addresses=["bill@evil.test"],
-                    urls=["https://pay.evil.test/x"], domains={"pay.evil.test"},
+                    subject="Invoice overdue", sender_addresses=["bill@evil.example"],
+                    urls=["https://pay.evil.example/x"], domains={"pay.evil.example"},
                     attachments=[SimpleNamespace(md5="a" * 32, sha256="b" * 64)]),
         FakeMessage(2, "<two@example.com>", ["bob@example.com"], subject="Lunch"),
     ]
