@@ -4,6 +4,7 @@
     python3 dev.py test     run the test suite
     python3 dev.py warroom  open the War Room (arguments are passed on)
     python3 dev.py emulator start the Vision emulator on 127.0.0.1:8780
+    python3 dev.py bench    run the performance benchmark (bench/README.md)
 
 Each task first makes sure `.venv/` exists and holds what pyproject.toml asks for; the
 install is repeated only when pyproject.toml changes.
@@ -24,6 +25,7 @@ TASKS = {
     "test": ["-m", "pytest"],
     "warroom": ["-m", "xsoar_local"],
     "emulator": ["-m", "vision_emulator"],
+    "bench": [str(ROOT / "bench" / "run.py")],
 }
 
 
