@@ -3,6 +3,9 @@
 import re
 
 import pytest
+import requests
+
+from vision_emulator import serve
 
 from .support import CLIENT_ID, REFERENCE_ID, AuthorizedClient, fetch_token
 
@@ -307,3 +310,26 @@ def test_reset_restores_the_seeded_jobs(vision, client):
     assert _filter_ids(fresh) == [8, 12, 100, 266, 430]
     assert _recipients_found(fresh, REFERENCE_ID) == ["abc@example.com",
                                                       "pqr@example.com"]
+
+
+def test_server__quarantine_and_ioc_round_trip():
+    """Through a real loopback server, as the integration calls it."""
+    with serve(port=0) as server, requests.Session() as http:
+        token = http.post(f"{server.url}/uaa/oauth/token", timeout=30, data={
+            "grant_type": "client_credentials", "client_id": server.client_id,
+            "client_secret": server.client_secret}).json()["access_token"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        emails = [{"internetMessageId": REFERENCE_ID,
+                   "recipientAddress": "abc@example.com"}]
+
+        created = http.post(f"{server.url}{JOBS}", timeout=30,
+                            json={"quarantineEmails": emails}).json()
+        http.post(f"{server.url}/_emulator/clock/advance", timeout=30,
+                  json={"seconds": 3})
+        job = http.get(f"{server.url}{JOBS}/{created['id']}", timeout=30).json()
+        last = http.get(f"{server.url}/iocrepository/v1/iocs/last", timeout=30,
+                        headers={"X-Cofense-IOC-Source": "Vision-UI"}).json()
+
+    assert job["quarantineEmails"][0]["status"] == "QUARANTINED"
+    assert job["quarantineJobRuns"][-1]["status"] == "COMPLETED"
+    assert last["data"]["id"] == "bb931fec9d9672a9e307456133223b2e"
