@@ -97,6 +97,13 @@ def _emails(*pairs: tuple[str, str]) -> list[dict]:
             for message_id, recipient in pairs]
 
 
+def _ann_job(backend, store, seconds: float = 0):
+    """A job for ann's copy of message one, the clock then moved on by seconds."""
+    job = store.create(_emails(("<one@example.com>", "ann@example.com")), CLIENT)
+    backend.clock.advance(seconds)
+    return job
+
+
 def _json(store, job_id: int) -> dict:
     return store.job_json(store.get(job_id))
 
@@ -114,9 +121,8 @@ def _latest_run(store, job_id: int) -> dict:
     pytest.param(3600, "COMPLETED", True, id="long-after"),
 ])
 def test_create__run_follows_the_clock(backend, store, seconds, status, started):
-    job = store.create(_emails(("<one@example.com>", "ann@example.com")), CLIENT)
+    job = _ann_job(backend, store, seconds)
 
-    backend.clock.advance(seconds)
     run = _latest_run(store, job.id)
 
     assert run["status"] == status
@@ -232,8 +238,7 @@ def test_restore__brings_the_copies_back(backend, store):
 
 
 def test_restore__while_the_run_is_unfinished(backend, store):
-    job = store.create(_emails(("<one@example.com>", "ann@example.com")), CLIENT)
-    backend.clock.advance(2)
+    job = _ann_job(backend, store, 2)
 
     with pytest.raises(UnprocessableEntity) as raised:
         store.restore(job.id, CLIENT)
@@ -252,8 +257,7 @@ def test_restore__pending_job(store):
 
 
 def test_stop__halts_a_running_run(backend, store):
-    job = store.create(_emails(("<one@example.com>", "ann@example.com")), CLIENT)
-    backend.clock.advance(2)
+    job = _ann_job(backend, store, 2)
 
     stopped = store.job_json(store.stop(job.id, "analyst-2"))
     backend.clock.advance(10)
@@ -268,8 +272,7 @@ def test_stop__halts_a_running_run(backend, store):
 
 
 def test_stop__finished_job_only_sets_the_flag(backend, store):
-    job = store.create(_emails(("<one@example.com>", "ann@example.com")), CLIENT)
-    backend.clock.advance(3)
+    job = _ann_job(backend, store, 3)
 
     stopped = store.job_json(store.stop(job.id, CLIENT))
     store.restore(job.id, CLIENT)
@@ -327,8 +330,7 @@ def test_approve__pending_run_waits_for_approval(backend, store):
 
 
 def test_approve__not_pending(backend, store):
-    job = store.create(_emails(("<one@example.com>", "ann@example.com")), CLIENT)
-    backend.clock.advance(3)
+    job = _ann_job(backend, store, 3)
 
     with pytest.raises(UnprocessableEntity) as raised:
         store.approve(job.id, CLIENT)
@@ -406,7 +408,7 @@ def test_filter__invalid(store, options, detail):
 
 
 def test_filter__follows_the_clock(backend, store):
-    job = store.create(_emails(("<one@example.com>", "ann@example.com")), CLIENT)
+    job = _ann_job(backend, store)
     running = {"includeStatus": ["RUNNING"]}
 
     before = [item.id for item in store.filter(running)]
