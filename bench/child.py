@@ -32,14 +32,22 @@ def main(argv: list[str]) -> dict:
         args = {argument: argv[1]} if argument else {}
         if mode == "attachment":
             args["file_name"] = "bench.bin"
-        params = {"url": os.environ["VISION_URL"],
-                  "credentials": {"identifier": os.environ["VISION_CLIENT_ID"],
-                                  "password": os.environ["VISION_CLIENT_SECRET"]}}
-        result = runtime.run_command(command, args, params,
-                                     home=os.environ["XSOAR_LOCAL_HOME"])
+        params = {
+            "url": os.environ["VISION_URL"],
+            "credentials": {
+                "identifier": os.environ["VISION_CLIENT_ID"],
+                "password": os.environ["VISION_CLIENT_SECRET"],
+            },
+        }
+        result = runtime.run_command(
+            command, args, params, home=os.environ["XSOAR_LOCAL_HOME"]
+        )
         report["entry_types"] = [entry.get("Type") for entry in result.entries]
-        report["errors"] = [str(entry.get("Contents"))[:160] for entry in result.entries
-                            if entry.get("Type") == 4]
+        report["errors"] = [
+            str(entry.get("Contents"))[:160]
+            for entry in result.entries
+            if entry.get("Type") == 4
+        ]
     report["dateparser_loaded"] = "dateparser" in sys.modules
     report["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return report

@@ -1,4 +1,4 @@
-"""The benchmark's measurements; each returns a plain dict for the table and results.json.
+"""The benchmark's measurements; each gives a plain dict for the table and the JSON.
 
 Every function takes its sizes as arguments, so the smoke test can run them small.
 """
@@ -19,7 +19,7 @@ import payloads
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = Path(__file__).resolve().parent / "child.py"
 SEARCH_ID = 700
-# One line per command, from the command reference; run in this order on a fresh emulator.
+# One line per command, from the command reference, run in this order.
 COMMAND_LINES = (
     "!cofense-searchable-headers-get",
     '!cofense-message-metadata-get internet_message_id="<1216208547.160.1658930322668'
@@ -42,9 +42,11 @@ COMMAND_LINES = (
     "!cofense-quarantine-job-approve id=430 message_count=1",
     "!cofense-quarantine-job-delete id=266",
     '!cofense-iocs-list source="Vision-UI" size=2',
-    '!cofense-iocs-update source="Vision-UI" iocs_json="[{\\"threat_type\\":\\"Domain\\",'
+    '!cofense-iocs-update source="Vision-UI" iocs_json="[{'
+    '\\"threat_type\\":\\"Domain\\",'
     '\\"threat_value\\":\\"test.com\\",\\"threat_level\\":\\"Malicious\\",'
-    '\\"source_id\\":\\"test\\",\\"created_at\\":\\"1 day\\",\\"updated_at\\":\\"1 day\\"}]"',
+    '\\"source_id\\":\\"test\\",\\"created_at\\":\\"1 day\\",'
+    '\\"updated_at\\":\\"1 day\\"}]"',
     '!cofense-ioc-get source="Vision-UI" id=bb931fec9d9672a9e307456133223b2e',
     '!cofense-ioc-update id="bb78c7a2f8c9eea5b9c5a30eb8c9069b" expires_at="1 day"',
     '!cofense-last-ioc-get source="Vision-UI"',
@@ -56,18 +58,26 @@ INTEGRATION_IMPORTS = "xsoar_local.warroom, CofenseVision"
 
 def instance_params(server) -> dict:
     """Instance parameters pointing at a running emulator."""
-    return {"url": server.url,
-            "credentials": {"identifier": server.client_id,
-                            "password": server.client_secret}}
+    return {
+        "url": server.url,
+        "credentials": {
+            "identifier": server.client_id,
+            "password": server.client_secret,
+        },
+    }
 
 
 def child_env(server, home: Path) -> dict:
     """The environment of a War Room or child process aimed at the emulator."""
     env = dict(os.environ)
     paths = [str(ROOT / "src"), str(ROOT / "CofenseVision"), env.get("PYTHONPATH", "")]
-    env.update(PYTHONPATH=os.pathsep.join(filter(None, paths)), VISION_URL=server.url,
-               VISION_CLIENT_ID=server.client_id, XSOAR_LOCAL_HOME=str(home),
-               VISION_CLIENT_SECRET=server.client_secret)
+    env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, paths)),
+        VISION_URL=server.url,
+        VISION_CLIENT_ID=server.client_id,
+        XSOAR_LOCAL_HOME=str(home),
+        VISION_CLIENT_SECRET=server.client_secret,
+    )
     return env
 
 
@@ -93,13 +103,16 @@ def traced_peak(action) -> int:
         tracemalloc.stop()
 
 
-# 1. Requests per command ---------------------------------------------------------------------
+# 1. Requests per command --------------------------------------------------------------
+
 
 def requests_per_command(server, home: Path, lines=COMMAND_LINES) -> dict:
     """Requests the emulator saw for each command line, after a token warm-up."""
     from xsoar_local.warroom import WarRoom
 
-    room = WarRoom(params=instance_params(server), home=home, out=home / "out", warp=True)
+    room = WarRoom(
+        params=instance_params(server), home=home, out=home / "out", warp=True
+    )
     room.run(WARM_UP_LINE)
     counts = {}
     for line in lines:
@@ -107,13 +120,15 @@ def requests_per_command(server, home: Path, lines=COMMAND_LINES) -> dict:
         outcome = room.run(line)
         log = requests.get(f"{server.url}/_emulator/requests", timeout=10).json()
         counts[line.split()[0].lstrip("!")] = {
-            "requests": len(log), "paths": [f"{item['method']} {item['path']}"
-                                            for item in log],
-            "error": (outcome.error or "")[:160]}
+            "requests": len(log),
+            "paths": [f"{item['method']} {item['path']}" for item in log],
+            "error": (outcome.error or "")[:160],
+        }
     return counts
 
 
-# 2 and 3. In-process outputs -----------------------------------------------------------------
+# 2 and 3. In-process outputs ----------------------------------------------------------
+
 
 class StubClient:
     """Answers the two list calls with an already parsed reply."""
@@ -129,7 +144,7 @@ class StubClient:
 
 
 def results_outputs(reply: dict, size: int):
-    """Context and readable output of cofense-message-search-results-get for one page."""
+    """Context and readable output of cofense-message-search-results-get."""
     import CofenseVision
 
     args = {"id": str(SEARCH_ID), "size": str(size)}
@@ -142,8 +157,9 @@ def ioc_outputs(reply: dict):
     import CofenseVision
 
     verdicts = CofenseVision.Verdicts(reliability="B - Usually reliable")
-    result = CofenseVision.iocs_list_command(StubClient(reply), {"source": "Vision-UI"},
-                                             verdicts)
+    result = CofenseVision.iocs_list_command(
+        StubClient(reply), {"source": "Vision-UI"}, verdicts
+    )
     return result.to_context()
 
 
@@ -151,16 +167,23 @@ def _against_json(text: str, render, repeats: int) -> dict:
     reply = json.loads(text)
     seconds = best_of(lambda: render(reply), repeats)
     json_seconds = best_of(lambda: json.loads(text), repeats)
-    return {"seconds": seconds, "json_loads_seconds": json_seconds,
-            "ratio": seconds / json_seconds, "peak_bytes": traced_peak(lambda: render(reply)),
-            "json_peak_bytes": traced_peak(lambda: json.loads(text))}
+    return {
+        "seconds": seconds,
+        "json_loads_seconds": json_seconds,
+        "ratio": seconds / json_seconds,
+        "peak_bytes": traced_peak(lambda: render(reply)),
+        "json_peak_bytes": traced_peak(lambda: json.loads(text)),
+    }
 
 
 def in_process_outputs(messages: int, iocs: int, repeats: int) -> dict:
     """Results and IOC outputs timed against json.loads of the same reply text."""
     return {
-        "results": _against_json(payloads.search_results_text(messages),
-                                 lambda reply: results_outputs(reply, messages), repeats),
+        "results": _against_json(
+            payloads.search_results_text(messages),
+            lambda reply: results_outputs(reply, messages),
+            repeats,
+        ),
         "iocs": _against_json(payloads.iocs_text(iocs), ioc_outputs, repeats),
     }
 
@@ -172,16 +195,27 @@ def page_scaling(sizes: tuple, repeats: int) -> dict:
         reply = json.loads(payloads.search_results_text(size))
         seconds[size] = best_of(lambda: results_outputs(reply, size), repeats)
     smallest, largest = sizes[0], sizes[-1]
-    return {"seconds": seconds, "row_ratio": largest / smallest,
-            "time_ratio": seconds[largest] / seconds[smallest]}
+    return {
+        "seconds": seconds,
+        "row_ratio": largest / smallest,
+        "time_ratio": seconds[largest] / seconds[smallest],
+    }
 
 
-# 4. Streaming downloads ----------------------------------------------------------------------
+# 4. Streaming downloads ---------------------------------------------------------------
+
 
 def _child(mode: str, server, home: Path, *extra: str) -> dict:
     command = [sys.executable, str(CHILD), mode, *extra]
-    done = subprocess.run(command, env=child_env(server, home), cwd=home, timeout=240,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command,
+        env=child_env(server, home),
+        cwd=home,
+        timeout=240,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -191,15 +225,17 @@ def _child(mode: str, server, home: Path, *extra: str) -> dict:
 
 def downloads(server, home: Path, size: int) -> dict:
     """Child-process peak RSS above an import-only baseline for both downloads."""
-    reply = requests.post(f"{server.url}/_emulator/bench/large-payloads",
-                          json={"bytes": size}, timeout=10).json()
+    reply = requests.post(
+        f"{server.url}/_emulator/bench/large-payloads", json={"bytes": size}, timeout=10
+    ).json()
     baseline = _child("baseline", server, home)
     report = {"bytes": size, "baseline_rss_kib": baseline["maxrss_kib"]}
     for mode, value in (("message", reply["token"]), ("attachment", reply["md5"])):
         measured = _child(mode, server, home, value)
-        report[mode] = {**measured,
-                        "above_baseline_kib": measured["maxrss_kib"]
-                        - baseline["maxrss_kib"]}
+        report[mode] = {
+            **measured,
+            "above_baseline_kib": measured["maxrss_kib"] - baseline["maxrss_kib"],
+        }
     return report
 
 
@@ -208,12 +244,14 @@ def dateparser_check(server, home: Path) -> dict:
     return _child("headers", server, home)
 
 
-# 5. Start-up ---------------------------------------------------------------------------------
+# 5. Start-up --------------------------------------------------------------------------
+
 
 def _first_line_seconds(command: list, env: dict, cwd: Path) -> float:
     started = time.perf_counter()
-    with subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as process:
+    with subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as process:
         for line in process.stdout:
             if line.strip():
                 break
@@ -224,19 +262,30 @@ def _first_line_seconds(command: list, env: dict, cwd: Path) -> float:
 
 def _import_seconds(module: str, env: dict, cwd: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", f"import {module}"], env=env, cwd=cwd,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-c", f"import {module}"], env=env, cwd=cwd, check=True
+    )
     return time.perf_counter() - started
 
 
 def top_imports(module: str, env: dict, cwd: Path, count: int = 6) -> list:
     """The slowest imports by cumulative time, from ``python -X importtime``."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
-                          env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = re.findall(r"import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)", done.stderr)
-    top_level = [(int(total), name) for _, total, indent, name in rows if len(indent) <= 2]
-    return [{"module": name, "cumulative_ms": total / 1000}
-            for total, name in sorted(top_level, reverse=True)[:count]]
+    top_level = [
+        (int(total), name) for _, total, indent, name in rows if len(indent) <= 2
+    ]
+    return [
+        {"module": name, "cumulative_ms": total / 1000}
+        for total, name in sorted(top_level, reverse=True)[:count]
+    ]
 
 
 def startup(server, home: Path, repeats: int) -> dict:
@@ -244,11 +293,14 @@ def startup(server, home: Path, repeats: int) -> dict:
     env = child_env(server, home)
     command = [sys.executable, "-m", "xsoar_local", WARM_UP_LINE]
     return {
-        "first_entry_seconds": min(_first_line_seconds(command, env, home)
-                                   for _ in range(repeats)),
-        "import_warroom_seconds": min(_import_seconds(INTEGRATION_IMPORTS, env, home)
-                                      for _ in range(repeats)),
-        "import_requests_seconds": min(_import_seconds("requests", env, home)
-                                       for _ in range(repeats)),
+        "first_entry_seconds": min(
+            _first_line_seconds(command, env, home) for _ in range(repeats)
+        ),
+        "import_warroom_seconds": min(
+            _import_seconds(INTEGRATION_IMPORTS, env, home) for _ in range(repeats)
+        ),
+        "import_requests_seconds": min(
+            _import_seconds("requests", env, home) for _ in range(repeats)
+        ),
         "top_imports": top_imports(INTEGRATION_IMPORTS, env, home),
     }

@@ -1,4 +1,4 @@
-"""Synthetic Vision replies of any size, shaped like the recorded replies in test_data."""
+"""Synthetic Vision replies of any size, shaped like the recorded test_data replies."""
 
 import copy
 import json
@@ -28,23 +28,28 @@ def search_results_text(count: int) -> str:
 
 
 def iocs_text(count: int) -> str:
-    """The JSON text of an IOC-list reply holding ``count`` IOCs of every threat type."""
+    """The JSON text of an IOC-list reply of ``count`` IOCs of every threat type."""
     template = _recorded("iocs_list_response.json")["data"][0]
     iocs = []
     for number in range(count):
         ioc = copy.deepcopy(template)
         ioc["id"] = f"{number:032x}"
         threat_type = THREAT_TYPES[number % len(THREAT_TYPES)]
-        ioc["attributes"] = {"threat_type": threat_type,
-                             "threat_value": _threat_value(threat_type, number)}
+        ioc["attributes"] = {
+            "threat_type": threat_type,
+            "threat_value": _threat_value(threat_type, number),
+        }
         ioc["metadata"]["source"]["threat_level"] = THREAT_LEVELS[number % 4]
         iocs.append(ioc)
     return json.dumps({"data": iocs})
 
 
 def _threat_value(threat_type: str, number: int) -> str:
-    values = {"DOMAIN": f"bench{number}.example.com",
-              "URL": f"https://bench{number}.example.com/path",
-              "MD5": f"{number:032x}", "SHA256": f"{number:064x}",
-              "SENDER": f"sender{number}@example.com"}
+    values = {
+        "DOMAIN": f"bench{number}.example.com",
+        "URL": f"https://bench{number}.example.com/path",
+        "MD5": f"{number:032x}",
+        "SHA256": f"{number:064x}",
+        "SENDER": f"sender{number}@example.com",
+    }
     return values[threat_type]

@@ -23,29 +23,75 @@ import measures  # noqa: E402
 
 RESULTS = HERE / "results.json"
 MIB = 1024 * 1024
-SIZES = {"full": {"rows": 2000, "pages": (50, 500, 2000), "repeats": 5,
-                  "download": 200 * MIB, "starts": 3},
-         "quick": {"rows": 200, "pages": (5, 50, 200), "repeats": 5,
-                   "download": 8 * MIB, "starts": 1}}
+SIZES = {
+    "full": {
+        "rows": 2000,
+        "pages": (50, 500, 2000),
+        "repeats": 5,
+        "download": 200 * MIB,
+        "starts": 3,
+    },
+    "quick": {
+        "rows": 200,
+        "pages": (5, 50, 200),
+        "repeats": 5,
+        "download": 8 * MIB,
+        "starts": 1,
+    },
+}
 # (name, section, function of the section giving (measured, limit), unit)
 TARGETS = (
-    ("1 request per command", "requests",
-     lambda part: (max(item["requests"] for item in part.values()), 1), "requests"),
-    ("2,000 messages outputs <= 3x json.loads", "outputs",
-     lambda part: (part["results"]["ratio"], 3), "x"),
-    ("2,000 IOCs with indicators <= 8x json.loads", "outputs",
-     lambda part: (part["iocs"]["ratio"], 8), "x"),
-    ("40x the rows <= 45x the time", "scaling",
-     lambda part: (part["time_ratio"], part["row_ratio"] * 45 / 40), "x"),
-    ("message download <= 32 MB above baseline", "downloads",
-     lambda part: (part["message"]["above_baseline_kib"] / 1024, 32), "MB"),
-    ("attachment download <= 32 MB above baseline", "downloads",
-     lambda part: (part["attachment"]["above_baseline_kib"] / 1024, 32), "MB"),
-    ("start to first entry <= import requests + 150 ms", "startup",
-     lambda part: (part["first_entry_seconds"] * 1000,
-                   part["import_requests_seconds"] * 1000 + 150), "ms"),
-    ("no dateparser without a date argument", "dateparser",
-     lambda part: (int(part["dateparser_loaded"]), 0), "loaded"),
+    (
+        "1 request per command",
+        "requests",
+        lambda part: (max(item["requests"] for item in part.values()), 1),
+        "requests",
+    ),
+    (
+        "2,000 messages outputs <= 3x json.loads",
+        "outputs",
+        lambda part: (part["results"]["ratio"], 3),
+        "x",
+    ),
+    (
+        "2,000 IOCs with indicators <= 8x json.loads",
+        "outputs",
+        lambda part: (part["iocs"]["ratio"], 8),
+        "x",
+    ),
+    (
+        "40x the rows <= 45x the time",
+        "scaling",
+        lambda part: (part["time_ratio"], part["row_ratio"] * 45 / 40),
+        "x",
+    ),
+    (
+        "message download <= 32 MB above baseline",
+        "downloads",
+        lambda part: (part["message"]["above_baseline_kib"] / 1024, 32),
+        "MB",
+    ),
+    (
+        "attachment download <= 32 MB above baseline",
+        "downloads",
+        lambda part: (part["attachment"]["above_baseline_kib"] / 1024, 32),
+        "MB",
+    ),
+    (
+        "start to first entry <= import requests + 150 ms",
+        "startup",
+        lambda part: (
+            part["first_entry_seconds"] * 1000,
+            part["import_requests_seconds"] * 1000 + 150,
+        ),
+        "ms",
+    ),
+    (
+        "no dateparser without a date argument",
+        "dateparser",
+        lambda part: (int(part["dateparser_loaded"]), 0),
+        "loaded",
+    ),
 )
 
 
@@ -60,7 +106,8 @@ def measure_all(sizes: dict) -> dict:
         parts = {
             "requests": lambda: measures.requests_per_command(server, home / "warroom"),
             "outputs": lambda: measures.in_process_outputs(
-                sizes["rows"], sizes["rows"], sizes["repeats"]),
+                sizes["rows"], sizes["rows"], sizes["repeats"]
+            ),
             "scaling": lambda: measures.page_scaling(sizes["pages"], sizes["repeats"]),
             "downloads": lambda: measures.downloads(server, home, sizes["download"]),
             "dateparser": lambda: measures.dateparser_check(server, home),
@@ -82,16 +129,24 @@ def judge(sections: dict) -> list[dict]:
     for name, section, read, unit in TARGETS:
         part = sections.get(section, {})
         if "error" in part:
-            verdicts.append({"target": name, "verdict": "ERROR", "detail": part["error"]})
+            verdicts.append(
+                {"target": name, "verdict": "ERROR", "detail": part["error"]}
+            )
             continue
         try:
             measured, limit = read(part)
         except (KeyError, ValueError, ZeroDivisionError) as exc:
             verdicts.append({"target": name, "verdict": "ERROR", "detail": repr(exc)})
             continue
-        verdicts.append({"target": name, "measured": round(measured, 3),
-                         "limit": round(limit, 3), "unit": unit,
-                         "verdict": "PASS" if measured <= limit else "FAIL"})
+        verdicts.append(
+            {
+                "target": name,
+                "measured": round(measured, 3),
+                "limit": round(limit, 3),
+                "unit": unit,
+                "verdict": "PASS" if measured <= limit else "FAIL",
+            }
+        )
     return verdicts
 
 
@@ -100,8 +155,10 @@ def print_table(sections: dict, verdicts: list[dict]) -> None:
         if verdict["verdict"] == "ERROR":
             print(f"ERROR {verdict['target']}: {verdict['detail']}")
             continue
-        print(f"{verdict['verdict']:5} {verdict['target']:<50} "
-              f"{verdict['measured']:>10} {verdict['unit']:<8} (limit {verdict['limit']})")
+        print(
+            f"{verdict['verdict']:5} {verdict['target']:<50} "
+            f"{verdict['measured']:>10} {verdict['unit']:<8} (limit {verdict['limit']})"
+        )
     print()
     for command, seen in sections.get("requests", {}).items():
         if isinstance(seen, dict):
@@ -114,14 +171,19 @@ def print_table(sections: dict, verdicts: list[dict]) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true", help="exit 1 on any FAIL")
-    parser.add_argument("--quick", action="store_true", help="small sizes, a quick check")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, a quick check"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     options = parser.parse_args(argv)
 
     sections = measure_all(SIZES["quick" if options.quick else "full"])
     verdicts = judge(sections)
-    options.output.write_text(json.dumps({"targets": verdicts, "measurements": sections},
-                                         indent=2, default=str))
+    options.output.write_text(
+        json.dumps(
+            {"targets": verdicts, "measurements": sections}, indent=2, default=str
+        )
+    )
     print_table(sections, verdicts)
     print(f"\nresults written to {options.output}")
     failed = any(verdict["verdict"] != "PASS" for verdict in verdicts)

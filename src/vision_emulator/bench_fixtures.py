@@ -1,4 +1,4 @@
-"""Large synthetic downloads for the benchmark, generated in chunks and never held whole.
+"""Large synthetic downloads for the benchmark, made in chunks and never held whole.
 
 ``install(app)`` must run before the app serves its first request. It adds the control
 route ``POST /_emulator/bench/large-payloads`` ``{"bytes": N}``, which answers with a
@@ -17,7 +17,7 @@ from .errors import BadRequest
 from .handlers import auth
 
 CHUNK_BYTES = 1024 * 1024
-MAX_BYTES = 4 * 1024 ** 3
+MAX_BYTES = 4 * 1024**3
 MESSAGE_VIEW = "GET /api/v4/messages"
 ATTACHMENT_VIEW = "GET /api/v4/attachment"
 
@@ -50,7 +50,8 @@ def _wrap(app, endpoint: str, table: str, argument: str, stream) -> None:
 
     def view(**kwargs):
         size = app.extensions["vision_emulator_bench"][table].pop(
-            request.args.get(argument, ""), None)
+            request.args.get(argument, ""), None
+        )
         if size is None:
             return original(**kwargs)
         backend = app.extensions["vision_emulator"].backend
@@ -65,13 +66,13 @@ def _raw_stream(size: int):
     block = os.urandom(CHUNK_BYTES)
     remaining = size
     while remaining > 0:
-        piece = block[:min(remaining, CHUNK_BYTES)]
+        piece = block[: min(remaining, CHUNK_BYTES)]
         remaining -= len(piece)
         yield piece
 
 
 class _Sink:
-    """A write-only, unseekable file that hands back what was written since last asked."""
+    """A write-only, unseekable file handing back what was written since last asked."""
 
     def __init__(self):
         self.parts: list[bytes] = []
@@ -94,7 +95,7 @@ class _Sink:
 
 
 def _zip_stream(size: int):
-    """A stored (uncompressed) zip of one synthetic ``.eml`` member, written as it goes."""
+    """A stored (uncompressed) zip of one synthetic ``.eml``, written as it goes."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         with archive.open("bench.eml", "w", force_zip64=True) as member:
@@ -104,4 +105,3 @@ def _zip_stream(size: int):
                 member.write(chunk)
                 yield sink.take()
     yield sink.take()
-

@@ -23,7 +23,9 @@ def test_payloads_have_the_requested_sizes_and_distinct_ids():
 
     assert len({message["id"] for message in messages}) == 7
     assert len({ioc["id"] for ioc in iocs}) == 6
-    assert {ioc["attributes"]["threat_type"] for ioc in iocs} == set(payloads.THREAT_TYPES)
+    assert {ioc["attributes"]["threat_type"] for ioc in iocs} == set(
+        payloads.THREAT_TYPES
+    )
 
 
 def test_best_of_runs_the_action_repeatedly_and_traced_peak_sees_allocations():
@@ -37,9 +39,11 @@ def test_best_of_runs_the_action_repeatedly_and_traced_peak_sees_allocations():
 
 
 def test_judge_marks_each_target_and_errors_of_missing_parts():
-    sections = {"requests": {"a": {"requests": 1}, "b": {"requests": 2}},
-                "scaling": {"time_ratio": 30.0, "row_ratio": 40.0},
-                "outputs": {"error": "ModuleNotFoundError: x"}}
+    sections = {
+        "requests": {"a": {"requests": 1}, "b": {"requests": 2}},
+        "scaling": {"time_ratio": 30.0, "row_ratio": 40.0},
+        "outputs": {"error": "ModuleNotFoundError: x"},
+    }
 
     verdicts = {item["target"]: item for item in run.judge(sections)}
 
@@ -55,18 +59,39 @@ def test_large_payloads_stream_a_zip_and_raw_bytes_of_the_asked_size():
 
     with serve(port=0) as server:
         bench_fixtures.install(server.app)
-        names = requests.post(f"{server.url}/_emulator/bench/large-payloads",
-                              json={"bytes": 3_000_001}, timeout=10).json()
-        token = requests.post(f"{server.url}/uaa/oauth/token", timeout=10, data={
-            "grant_type": "client_credentials", "client_id": server.client_id,
-            "client_secret": server.client_secret}).json()["access_token"]
+        names = requests.post(
+            f"{server.url}/_emulator/bench/large-payloads",
+            json={"bytes": 3_000_001},
+            timeout=10,
+        ).json()
+        token = requests.post(
+            f"{server.url}/uaa/oauth/token",
+            timeout=10,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": server.client_id,
+                "client_secret": server.client_secret,
+            },
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        message = requests.get(f"{server.url}/api/v4/messages", headers=headers,
-                               params={"token": names["token"]}, timeout=10)
-        attachment = requests.get(f"{server.url}/api/v4/attachment", headers=headers,
-                                  params={"md5": names["md5"]}, timeout=10)
-        spent = requests.get(f"{server.url}/api/v4/attachment", headers=headers,
-                             params={"md5": names["md5"]}, timeout=10)
+        message = requests.get(
+            f"{server.url}/api/v4/messages",
+            headers=headers,
+            params={"token": names["token"]},
+            timeout=10,
+        )
+        attachment = requests.get(
+            f"{server.url}/api/v4/attachment",
+            headers=headers,
+            params={"md5": names["md5"]},
+            timeout=10,
+        )
+        spent = requests.get(
+            f"{server.url}/api/v4/attachment",
+            headers=headers,
+            params={"md5": names["md5"]},
+            timeout=10,
+        )
 
     member = zipfile.ZipFile(io.BytesIO(message.content)).read("bench.eml")
     assert member.startswith(b"Subject: benchmark\r\n\r\n")
@@ -80,8 +105,11 @@ def test_bad_payload_size_is_refused():
 
     with serve(port=0) as server:
         bench_fixtures.install(server.app)
-        reply = requests.post(f"{server.url}/_emulator/bench/large-payloads",
-                              json={"bytes": 0}, timeout=10)
+        reply = requests.post(
+            f"{server.url}/_emulator/bench/large-payloads",
+            json={"bytes": 0},
+            timeout=10,
+        )
 
     assert reply.status_code == 400
 
@@ -103,13 +131,16 @@ def test_requests_downloads_and_dateparser_run_against_the_emulator(tmp_path):
 
     with serve(port=0) as server:
         bench_fixtures.install(server.app)
-        counts = measures.requests_per_command(server, tmp_path / "room",
-                                               measures.COMMAND_LINES[:2])
+        counts = measures.requests_per_command(
+            server, tmp_path / "room", measures.COMMAND_LINES[:2]
+        )
         download = measures.downloads(server, tmp_path, 1024)
         loaded = measures.dateparser_check(server, tmp_path)
 
-    assert list(counts) == ["cofense-searchable-headers-get",
-                            "cofense-message-metadata-get"]
+    assert list(counts) == [
+        "cofense-searchable-headers-get",
+        "cofense-message-metadata-get",
+    ]
     assert all(item["requests"] >= 1 for item in counts.values())
     assert download["message"]["entry_types"] == [3]
     assert download["attachment"]["errors"] == []
