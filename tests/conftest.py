@@ -104,15 +104,13 @@ def _wrap_warroom_run(exposure: ExposureLog):
 
 def _wrap_warroom_print(exposure: ExposureLog):
     def make_wrapper(original):
-        def print_outcome(self, *args, **options):
+        def print_outcome(self, outcome, *args, stdout=None, stderr=None, **options):
             out, err = io.StringIO(), io.StringIO()
-            shown_out, shown_err = sys.stdout, sys.stderr
             try:
-                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                    return original(self, *args, **options)
+                return original(self, outcome, *args, stdout=out, stderr=err, **options)
             finally:
-                shown_out.write(out.getvalue())
-                shown_err.write(err.getvalue())
+                (stdout or sys.stdout).write(out.getvalue())
+                (stderr or sys.stderr).write(err.getvalue())
                 exposure.add_text("War Room print", out.getvalue() + err.getvalue())
         return print_outcome
     return make_wrapper

@@ -1,4 +1,4 @@
-"""Fixtures of the reliability tests: an emulator on a free loopback port and a War Room.
+"""Fixtures of the reliability tests: an emulator on a free loopback port, a War Room.
 
 The War Room uses a two-second HTTP timeout so slow replies fail fast; its home folder
 (integration context, log, files) lives in the test's temporary folder.

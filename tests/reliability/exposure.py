@@ -43,7 +43,7 @@ class ExposureLog:
         self.texts.append((source, text))
 
     def add_secret(self, value: object) -> None:
-        """Registers a secret; values too short to be told apart from words are skipped."""
+        """Registers a secret; values too short to tell apart from words are skipped."""
         if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
             self.secrets.add(value)
 
@@ -60,7 +60,8 @@ class ExposureLog:
         return find_secrets(self.gathered(), self.secrets)
 
 
-def find_secrets(texts: Iterable[tuple[str, str]], secrets: Iterable[str]) -> list[Finding]:
+def find_secrets(texts: Iterable[tuple[str, str]],
+                 secrets: Iterable[str]) -> list[Finding]:
     """Every place a secret occurs; the excerpt around it has the secret masked."""
     findings = []
     for source, text in texts:

@@ -1,8 +1,8 @@
-"""Faults of the network and of Vision, driven through the War Room against the emulator.
+"""Faults of the network and of Vision, driven through the War Room at the emulator.
 
 Each test counts the attempts in the emulator's request log, checks what the emulator
-holds afterwards and reads the one sentence the analyst sees. Nothing here measures time:
-slow replies are held by an event and released when the test is done with them.
+holds afterwards and reads the one sentence the analyst sees. Nothing here measures
+time: slow replies are held by an event and released when the test is done with them.
 """
 
 import json
@@ -121,7 +121,8 @@ def test_500_is_not_retried_and_names_status_and_message(vision, war_room):
     error = assert_one_clean_line(war_room().run(SEARCH_GET).error)
 
     assert vision.attempts("GET", SEARCH_PATH) == [500]
-    assert error.endswith(f"Cofense Vision answered HTTP 500 {InternalServerError.status}: "
+    assert error.endswith(f"Cofense Vision answered HTTP 500 "
+                          f"{InternalServerError.status}: "
                           f"{InternalServerError.default_message}. {SERVER_ADVICE}")
     assert "cofense-message-search-get" in error
 
@@ -193,8 +194,8 @@ def test_dropped_search_create_is_sent_once_and_says_check_the_list(vision, war_
     assert len(vision.attempts("POST", SEARCHES_PATH)) == 1
     assert searches_count(vision) == before + 1
     assert error.endswith(f"The connection to Cofense Vision failed after POST "
-                          f"{SEARCHES_PATH} was sent, so the search may have been created; "
-                          "check cofense-message-searches-list.")
+                          f"{SEARCHES_PATH} was sent, so the search may have been "
+                          "created; check cofense-message-searches-list.")
 
 
 def test_slow_search_create_is_sent_once(vision, war_room, slow_release):
@@ -218,34 +219,29 @@ def quarantine(vision):
     return vision.backend.quarantine
 
 
-def quarantine_jobs(quarantine) -> list:
-    jobs = getattr(quarantine, "jobs", None)
-    return list(jobs.values() if isinstance(jobs, dict) else jobs)
-
-
 def test_dropped_job_create_is_sent_once_and_one_job_exists(vision, war_room,
                                                              quarantine):
     drop_after_processing(vision, "POST", JOBS_PATH)
-    before = len(quarantine_jobs(quarantine))
+    before = len(quarantine.jobs)
 
     error = assert_one_clean_line(war_room().run(JOB_CREATE).error)
 
     assert len(vision.attempts("POST", JOBS_PATH)) == 1
-    assert len(quarantine_jobs(quarantine)) == before + 1
-    assert error.endswith(f"The connection to Cofense Vision failed after POST {JOBS_PATH} "
-                          "was sent, so the job may have been created; check "
-                          "cofense-quarantine-jobs-list.")
+    assert len(quarantine.jobs) == before + 1
+    assert error.endswith("The connection to Cofense Vision failed after POST "
+                          f"{JOBS_PATH} was sent, so the job may have been created; "
+                          "check cofense-quarantine-jobs-list.")
 
 
 def test_dropped_job_create_before_vision_handles_it_creates_none(vision, war_room,
                                                                   quarantine):
     vision.fault(f"POST {JOBS_PATH}", "drop", count=3)
-    before = len(quarantine_jobs(quarantine))
+    before = len(quarantine.jobs)
 
     error = assert_one_clean_line(war_room().run(JOB_CREATE).error)
 
     assert vision.attempts("POST", JOBS_PATH) == [None]
-    assert len(quarantine_jobs(quarantine)) == before
+    assert len(quarantine.jobs) == before
     assert "the job may have been created; check cofense-quarantine-jobs-list" in error
 
 
@@ -290,8 +286,8 @@ def test_bad_credentials_give_one_sentence(vision, war_room):
     assert vision.token_requests() == 1
     assert vision.attempts("GET", SEARCH_PATH) == []
     assert "not-the-secret-4711" not in error
-    assert error.endswith("Authentication failed: Cofense Vision rejected the Client ID "
-                          "or Client Secret (HTTP 401). Check both in the instance "
+    assert error.endswith("Authentication failed: Cofense Vision rejected the Client "
+                          "ID or Client Secret (HTTP 401). Check both in the instance "
                           "settings.")
 
 

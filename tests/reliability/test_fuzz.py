@@ -1,4 +1,4 @@
-"""Property tests: no argument set makes a command fail with anything but one clean line.
+"""Property tests: no argument set makes a command fail with more than one clean line.
 
 Every command of the yml runs in-process through the stand-in's run_command with HTTP
 mocked by permissive replies, on argument dicts of known names with hostile text
@@ -20,12 +20,15 @@ from hypothesis import strategies as st
 from xsoar_local.runtime import run_command
 
 YML = pathlib.Path(__file__).parents[2] / "CofenseVision" / "CofenseVision.yml"
-COMMANDS = {command["name"]: [argument["name"] for argument in command.get("arguments", [])]
-            for command in yaml.safe_load(YML.read_text(encoding="utf-8"))["script"]["commands"]}
+YML_COMMANDS = yaml.safe_load(YML.read_text(encoding="utf-8"))["script"]["commands"]
+COMMANDS = {
+    command["name"]: [argument["name"] for argument in command.get("arguments", ())]
+    for command in YML_COMMANDS
+}
 EXAMPLES_PER_COMMAND = 450
 ERROR_ENTRY_TYPE = 4
 
-FUZZ_URL = "http://127.0.0.1:9"  # never contacted: every request is answered by the mock
+FUZZ_URL = "http://127.0.0.1:9"  # never contacted: the mock answers every request
 FUZZ_TOKEN = "fuzz-access-token-5b0d2c41"
 FUZZ_PARAMS = {
     "url": FUZZ_URL,
@@ -64,7 +67,7 @@ UNKNOWN_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_
 
 
 def arguments_for(known_names: list[str]):
-    """Dicts of some known argument names and some unknown ones, all with hostile text."""
+    """Dicts of some known and some unknown argument names, all with hostile text."""
     known = (st.dictionaries(st.sampled_from(known_names), HOSTILE_TEXT)
              if known_names else st.just({}))
     unknown = st.dictionaries(UNKNOWN_NAMES, HOSTILE_TEXT, max_size=2)

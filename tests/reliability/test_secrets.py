@@ -28,7 +28,8 @@ def test_scanner_finds_a_secret_logged_on_purpose(tmp_path):
 
     findings = polluted.scan()
 
-    assert findings == [Finding("demisto.debug", "Calling Vision with Bearer <secret> now")]
+    expected = Finding("demisto.debug", "Calling Vision with Bearer <secret> now")
+    assert findings == [expected]
 
 
 def test_scanner_reads_log_files_when_scanning(tmp_path):
@@ -70,7 +71,8 @@ def test_collector_knows_every_token_the_emulator_issues(exposure):
     assert backend.client_secret in exposure.secrets
 
 
-def test_collector_gathers_war_room_output_and_its_log(exposure, vision, war_room, home):
+def test_collector_gathers_war_room_output_and_its_log(exposure, vision, war_room,
+                                                      home):
     before = len(exposure.texts)
 
     outcome = war_room().run("!cofense-message-search-get id=700")
