@@ -8,6 +8,7 @@ Not emulated: JSON:API links and paging metadata, and per-source deletion.
 """
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,8 @@ DEFAULT_LIFETIME = timedelta(days=14)
 # When the command reference's IOC examples were taken. On a later clock the seeded
 # expiries move forward by the difference, so the seeds stay as active as they were.
 SEED_SNAPSHOT = datetime(2022, 8, 10, 4, 25, 24, 909000, tzinfo=timezone.utc)
+
+log = logging.getLogger(__name__)
 
 
 def ioc_id(threat_type: str, threat_value: str) -> str:
@@ -188,7 +191,7 @@ class IocRepository:
 
     def select(self, source: str, *, include_expired: bool = False,
              since: datetime | None = None) -> list[Ioc]:
-        """The IOCs this source delivered, in delivery order.
+        """The IOCs this source delivered, in the order they were first stored.
 
         Args:
             include_expired: also list expired IOCs.
@@ -235,6 +238,7 @@ class IocRepository:
         matched_before = {ioc.id: set(ioc.matches) for ioc in stored}
 
         self.refresh_matches()
+        log.debug("IOC upsert stored %d items", len(stored))
 
         if self._backend.settings.get("autoQuarantine"):
             self._auto_quarantine(stored, matched_before)
@@ -260,6 +264,7 @@ class IocRepository:
         del self._iocs[ioc.id]
         del self._ids_by_value[(ioc.threat_type, ioc.threat_value)]
         self.refresh_matches()
+        log.debug("IOC %s deleted", ioc.id)
         return ioc
 
     def view(self, ioc: Ioc, source: str | None) -> dict:

@@ -8,6 +8,7 @@ Not emulated: Vision's retries of FAILED runs and EXPUNGE runs.
 
 import base64
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -31,6 +32,8 @@ UNKNOWN_MAILBOX_MESSAGE = "No primary addresses were found for {email_id}/{recip
 NOT_FOUND_MESSAGE = "The message was not found in the mailbox of {recipient}"
 FILTER_OPTIONS = ("autoQuarantine", "includeStatus", "excludeStatus", "iocs", "sources",
                   "modifiedDateAfter")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -369,6 +372,7 @@ class QuarantineStore:
         job = QuarantineJob(self._take_id("job"), author, now, emails,
                             auto_quarantine=auto_quarantine)
         self._jobs[job.id] = job
+        log.debug("Quarantine job %d created with %d emails", job.id, len(emails))
         return job
 
     def _add_run(self, job: QuarantineJob, run_type: str, total: int,
@@ -386,6 +390,8 @@ class QuarantineStore:
                 self._restore(job, moment)
         run.completed_date = moment
         run.status = "FAILED" if run.error else "COMPLETED"
+        log.debug("Quarantine job %d: %s run %d %s", job.id, run.run_type, run.id,
+                  run.status)
 
     def _quarantine(self, job: QuarantineJob, run: JobRun, moment: datetime) -> None:
         mailbox = self._backend.mailbox
