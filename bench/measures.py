@@ -3,8 +3,11 @@
 Every function takes its sizes as arguments, so the smoke test can run them small.
 """
 
+import cProfile
+import io
 import json
 import os
+import pstats
 import re
 import subprocess
 import sys
@@ -200,6 +203,33 @@ def page_scaling(sizes: tuple, repeats: int) -> dict:
         "row_ratio": largest / smallest,
         "time_ratio": seconds[largest] / seconds[smallest],
     }
+
+
+def profile_outputs(messages: int, iocs: int, top: int = 8) -> dict:
+    """The functions with the most own time while building each in-process output."""
+    jobs = {
+        "results": (
+            json.loads(payloads.search_results_text(messages)),
+            lambda reply: results_outputs(reply, messages),
+        ),
+        "iocs": (json.loads(payloads.iocs_text(iocs)), ioc_outputs),
+    }
+    report = {}
+    for name, (reply, render) in jobs.items():
+        profiler = cProfile.Profile()
+        profiler.runcall(render, reply)
+        stats = pstats.Stats(profiler, stream=io.StringIO())
+        rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)
+        report[name] = [
+            {
+                "function": f"{Path(file).name}:{line} {function}",
+                "calls": calls,
+                "own_seconds": round(own, 4),
+                "cumulative_seconds": round(total, 4),
+            }
+            for (file, line, function), (_, calls, own, total, _) in rows[:top]
+        ]
+    return report
 
 
 # 4. Streaming downloads ---------------------------------------------------------------

@@ -109,6 +109,7 @@ def measure_all(sizes: dict) -> dict:
                 sizes["rows"], sizes["rows"], sizes["repeats"]
             ),
             "scaling": lambda: measures.page_scaling(sizes["pages"], sizes["repeats"]),
+            "profile": lambda: measures.profile_outputs(sizes["rows"], sizes["rows"]),
             "downloads": lambda: measures.downloads(server, home, sizes["download"]),
             "dateparser": lambda: measures.dateparser_check(server, home),
             "startup": lambda: measures.startup(server, home, sizes["starts"]),
@@ -164,6 +165,12 @@ def print_table(sections: dict, verdicts: list[dict]) -> None:
         if isinstance(seen, dict):
             note = f"  error: {seen['error']}" if seen["error"] else ""
             print(f"  {seen['requests']} request(s)  {command}{note}")
+    for name, rows in sections.get("profile", {}).items():
+        for row in rows if isinstance(rows, list) else []:
+            print(
+                f"  profile {name:<8} {row['own_seconds']:8.4f} s own "
+                f"{row['calls']:>8} calls  {row['function']}"
+            )
     for imported in sections.get("startup", {}).get("top_imports", []):
         print(f"  import {imported['module']:<40} {imported['cumulative_ms']:8.1f} ms")
 

@@ -115,17 +115,20 @@ def test_bad_payload_size_is_refused():
 
 
 def test_in_process_outputs_and_scaling_run_on_tiny_sizes():
-    pytest.importorskip("demistomock")
+    pytest.importorskip("CommonServerPython")
 
     outputs = measures.in_process_outputs(4, 5, 1)
     scaling = measures.page_scaling((1, 2), 1)
+    profile = measures.profile_outputs(3, 3, top=4)
 
     assert set(outputs) == {"results", "iocs"}
     assert outputs["results"]["peak_bytes"] > 0
     assert set(scaling["seconds"]) == {1, 2} and scaling["row_ratio"] == 2
+    assert [len(rows) for rows in profile.values()] == [4, 4]
 
 
 def test_requests_downloads_and_dateparser_run_against_the_emulator(tmp_path):
+    pytest.importorskip("CommonServerPython")
     pytest.importorskip("xsoar_local.runtime")
     from vision_emulator import bench_fixtures, serve
 
