@@ -1,0 +1,1 @@
+"""Deployment-specific additions to CommonServerPython; this platform has none."""

@@ -1,0 +1,1 @@
+"""A local stand-in for the XSOAR platform: the command runtime and the War Room."""
