@@ -1,0 +1,163 @@
+"""The `warroom` command: options, exit codes, prompt and pipe modes, and --warp.
+
+The runtime is the scripted stand-in of test_warroom.py, and the clock server of
+--warp its loopback RecordingServer.
+"""
+
+import builtins
+import io
+import json
+import os
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from xsoar_local import redact, warroom
+from xsoar_local.warroom import main
+
+from test_warroom import (
+    PARAMS,
+    SECRET,
+    TABLE,
+    RecordingServer,
+    install_scripted_runtime,
+    note,
+    write_fake_yml,
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("VISION_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """The scripted runtime, the config file and the options that point at them."""
+    scripted = install_scripted_runtime(tmp_path, monkeypatch)
+    config_file = tmp_path / "instance.json"
+    config_file.write_text(json.dumps(PARAMS), encoding="utf-8")
+    options = ["--yml", str(write_fake_yml(tmp_path)), "--home", str(scripted.home),
+               "--out", str(tmp_path / "out"), "--config", str(config_file)]
+    return SimpleNamespace(scripted=scripted, config_file=config_file, options=options)
+
+
+def test_main__one_line(cli, capsys):
+    cli.scripted.entries = [note(TABLE)]
+
+    status = main([*cli.options, "!fake-show", "id=7"])
+
+    assert status == 0
+    assert capsys.readouterr().out == TABLE + "\n\n"
+    assert cli.scripted.calls[0][:2] == ("fake-show", {"id": "7", "size": "50"})
+
+
+def test_main__error_entry_exits_1(cli, capsys):
+    cli.scripted.entries = [{"Type": 4, "Contents": "Failed to execute fake-show."}]
+
+    assert main([*cli.options, "!fake-show id=7"]) == 1
+    assert capsys.readouterr().err == "ERROR: Failed to execute fake-show.\n"
+
+
+def test_main__refused_line_exits_2(cli, capsys):
+    assert main([*cli.options, "!fake-show id=7 colour=red"]) == 2
+    assert capsys.readouterr().err == (
+        "warroom: fake-show has no argument 'colour'; its arguments: id, size\n")
+    assert cli.scripted.calls == []
+
+
+def test_main__json(cli, capsys):
+    cli.scripted.entries = [note(TABLE, context={"Fake.Job": {"id": 7}})]
+
+    assert main([*cli.options, "--json", "!fake-show id=7"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"Fake.Job": {"id": 7}}
+
+
+def test_main__bad_config_exits_2(cli, capsys):
+    cli.config_file.write_text('{"url": "http://127.0.0.1:9", "colour": "red"}')
+
+    assert main([*cli.options, "!fake-show id=7"]) == 2
+    assert "unknown instance parameter 'colour'" in capsys.readouterr().err
+
+
+def test_main__show_config_masks_the_secret(cli, capsys):
+    assert main([*cli.options, "--show-config"]) == 0
+
+    shown = capsys.readouterr().out
+    params = json.loads(shown)
+    assert SECRET not in shown
+    assert params["url"] == PARAMS["url"]
+    assert params["credentials"]["identifier"] == "scripted"
+    assert params["credentials"]["password"] == redact.MASK
+    assert params["timeout"] == "60"
+    assert cli.scripted.calls == []
+
+
+def test_main__reads_piped_lines(cli, monkeypatch, capsys):
+    cli.scripted.entries = [note("done")]
+    piped = "!fake-show id=1\n# a comment\n\n!fake-show\nexit\n!fake-show id=3\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(piped))
+
+    status = main(cli.options)
+
+    captured = capsys.readouterr()
+    assert status == 2
+    assert [call[1]["id"] for call in cli.scripted.calls] == ["1"]
+    assert captured.out == "done\n\n"
+    assert captured.err == "warroom: fake-show needs the argument 'id'\n"
+
+
+def test_main__prompt(cli, monkeypatch, capsys):
+    cli.scripted.entries = [note("done")]
+    typed = iter(["help", "commands", "!fake-show id=9", "!fake-show"])
+    prompts = []
+
+    def fake_input(prompt):
+        prompts.append(prompt)
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr(builtins, "input", fake_input)
+
+    status = main([*cli.options, "--interactive"])
+
+    captured = capsys.readouterr()
+    assert status == 0
+    assert prompts == ["warroom> "] * 5
+    assert captured.out == (f"{warroom.HELP_TEXT}\ntest-module\nfake-show\n"
+                            "fake-job-create\ndone\n\n\n")
+    assert captured.err == "warroom: fake-show needs the argument 'id'\n"
+    assert cli.scripted.calls[0][1] == {"id": "9", "size": "50"}
+
+
+def test_main__warp_refuses_a_remote_url(cli, capsys):
+    cli.config_file.write_text(json.dumps({**PARAMS, "url": "https://vision.example.com"}))
+
+    assert main([*cli.options, "--warp", "!fake-show id=7"]) == 2
+    assert capsys.readouterr().err == (
+        "warroom: --warp only works with an emulator on a loopback address, "
+        "not https://vision.example.com\n")
+    assert cli.scripted.calls == []
+
+
+def test_main__warp_advances_the_clock_per_poll(cli, capsys):
+    cli.scripted.entries = [note("job done")]
+    cli.scripted.polls = [10, 2.5]
+    with RecordingServer() as clock:
+        cli.config_file.write_text(json.dumps({**PARAMS, "url": clock.url + "/"}))
+
+        status = main([*cli.options, "--warp", "!fake-job-create polling=true"])
+
+    assert status == 0
+    assert clock.requests == [
+        ("POST", "/_emulator/clock/advance", {"seconds": 10}),
+        ("POST", "/_emulator/clock/advance", {"seconds": 2.5}),
+    ]
+    assert capsys.readouterr().err == (
+        "… polling fake-job-create again in 10 s\n"
+        "… polling fake-job-create again in 2.5 s\n")
