@@ -773,7 +773,9 @@ def parse_date_arg(args: dict, name: str, *, forward: bool = False) -> datetime 
     return parse_date_text(text, name, forward=forward)
 
 
-def parse_date_text(text: str, name: str, *, forward: bool = False) -> datetime:
+def parse_date_text(text: str, name: str, *, forward: bool = False,
+                    label: str | None = None) -> datetime:
+    """A date in any accepted form; `label` names it in errors (default: the quoted name)."""
     relative = RELATIVE_DATE_PATTERN.fullmatch(text.strip())
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2).lower()
@@ -782,7 +784,8 @@ def parse_date_text(text: str, name: str, *, forward: bool = False) -> datetime:
         return now + delta if forward else now - delta
     parsed = _parse_iso(text.strip()) or _parse_free_date(text, forward)
     if parsed is None:
-        raise ValueError(f'"{name}" must be a date such as {DATE_ARGUMENT_FORMS} (UTC); '
+        raise ValueError(f'{label or chr(34) + name + chr(34)} must be a date such as '
+                         f'{DATE_ARGUMENT_FORMS} (UTC); '
                          f'got "{_shown(text)}".')
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
@@ -1394,7 +1397,9 @@ def message_search_create_command(client: Client, args: dict) -> CommandResults:
 
     search = _as_dict(client.create_search(criteria))
 
-    title = f"Message search with ID {search.get('id')} has been created successfully."
+    search_id = search.get("id")
+    title = (f"Message search with ID {search_id} has been created successfully."
+             if search_id is not None else "Message search has been created successfully.")
     return _search_results(search, title)
 
 
@@ -1746,8 +1751,9 @@ def _ioc_item(fields: dict, where: str) -> dict:
     for name, forward in IOC_DATE_FIELDS.items():
         value = fields.get(name)
         if value is not None and str(value).strip():
-            dates[name] = to_api_date(parse_date_text(str(value).strip(), f"{where}: {name}",
-                                                      forward=forward))
+            moment = parse_date_text(str(value).strip(), name, forward=forward,
+                                     label=f'{where}: "{name}"')
+            dates[name] = to_api_date(moment)
     dates.setdefault("updated_at", to_api_date(datetime.now(timezone.utc)))
     source = {
         "threat_level": str(fields["threat_level"]).strip(),
