@@ -9,6 +9,7 @@ shows it; downloaded files go to hunt-output/.
 """
 
 import hashlib
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -107,8 +108,12 @@ def hunt(hunt: Hunt) -> None:
     job = context_value(hunt.run(
         f'!cofense-quarantine-job-create quarantine_emails="{pairs}" polling=true'),
         "Cofense.QuarantineJob")
-    hunt.run(f'!cofense-message-search-create internet_message_id="{message_id}"')
+    print("\nWhile quarantined, the copies are out of the mailboxes and out of the "
+          "search results:")
+    hunt.run(f"!cofense-message-search-results-get id={search['id']} size=50")
     hunt.run(f"!cofense-quarantine-job-restore id={job['id']} polling=true")
+    print("\nRestored, they are back:")
+    hunt.run(f"!cofense-message-search-results-get id={search['id']} size=3")
     hunt.run(f"!cofense-quarantine-job-get id={job['id']}")
 
     hunt.section("5. Teach Vision the campaign's indicators")
@@ -123,12 +128,17 @@ def hunt(hunt: Hunt) -> None:
     escaped = iocs.replace('"', '\\"')
     hunt.run(f'!cofense-iocs-update source={IOC_SOURCE} iocs_json="{escaped}"')
     hunt.run(f"!cofense-iocs-list source={IOC_SOURCE}")
-    hunt.run(f'!cofense-message-metadata-get internet_message_id="{message_id}" '
-             f'recipient_address="{recipient}"')
+    matched = context_value(hunt.run(
+        f'!cofense-message-metadata-get internet_message_id="{message_id}" '
+        f'recipient_address="{recipient}"'), "Cofense.Message")
+    print(f"\nVision now matches {message_id} with the IOCs "
+          f"{', '.join(matched.get('matchingIOCs') or []) or '(none)'} "
+          f"from {', '.join(matched.get('matchingSources') or []) or '(no source)'}.")
 
 
 def main() -> int:
-    OUTPUT.mkdir(exist_ok=True)
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    OUTPUT.mkdir()
     with serve(port=0) as server, tempfile.TemporaryDirectory() as home:
         params = {
             "url": server.url,
