@@ -39,10 +39,14 @@ def main(argv: list[str]) -> dict:
                 "password": os.environ["VISION_CLIENT_SECRET"],
             },
         }
-        result = runtime.run_command(
-            command, args, params, home=os.environ["XSOAR_LOCAL_HOME"]
-        )
+        home = os.environ["XSOAR_LOCAL_HOME"]
+        result = runtime.run_command(command, args, params, home=home)
         report["entry_types"] = [entry.get("Type") for entry in result.entries]
+        report["file_bytes"] = [
+            runtime.file_path(entry["FileID"], home).stat().st_size
+            for entry in result.entries
+            if entry.get("FileID")
+        ]
         report["errors"] = [
             str(entry.get("Contents"))[:160]
             for entry in result.entries

@@ -147,4 +147,5 @@ def test_requests_downloads_and_dateparser_run_against_the_emulator(tmp_path):
     assert all(item["requests"] >= 1 for item in counts.values())
     assert download["message"]["entry_types"] == [3]
     assert download["attachment"]["errors"] == []
+    assert download["attachment"]["file_bytes"] == [1024]
     assert isinstance(loaded["dateparser_loaded"], bool)
