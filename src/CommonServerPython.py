@@ -49,13 +49,13 @@ MASK = "<XX_REPLACED>"
 IS_PY3 = True
 STRING_TYPES = (str, bytes)
 STRING_OBJ_TYPES = (str,)
-SERVER_HANDLED_COMMANDS = (
+_SERVER_HANDLED_COMMANDS = (
     "fetch-incidents",
     "fetch-credentials",
     "long-running-execution",
     "fetch-indicators",
 )
-MARKDOWN_CHARS = r"\`*_{}[]()#+-!|"
+_MARKDOWN_CHARS = r"\`*_{}[]()#+-!|"
 
 
 class _LazyModule:
@@ -118,7 +118,7 @@ class LooseVersion:
         return self.vstring
 
 
-# Enum-like constants -------------------------------------------------------------------
+# Enum-like constants -----------------------------------------------------------------
 
 entryTypes = {
     "note": 1,
@@ -180,7 +180,12 @@ class EntryFormat:
     def is_valid_type(cls, _type):
         """Tells whether _type is one of the formats."""
         return _type in (
-            cls.HTML, cls.TABLE, cls.JSON, cls.TEXT, cls.MARKDOWN, cls.DBOT_RESPONSE
+            cls.HTML,
+            cls.TABLE,
+            cls.JSON,
+            cls.TEXT,
+            cls.MARKDOWN,
+            cls.DBOT_RESPONSE,
         )
 
 
@@ -226,9 +231,19 @@ class DBotScoreType:
     def is_valid_type(cls, _type):
         """Tells whether _type is one of the types (the plain string 'cidr' is not)."""
         return _type in (
-            cls.IP, cls.FILE, cls.DOMAIN, cls.URL, cls.CVE, cls.ACCOUNT, cls.CIDR,
-            cls.DOMAINGLOB, cls.CERTIFICATE, cls.CRYPTOCURRENCY, cls.EMAIL,
-            cls.ATTACKPATTERN, cls.CUSTOM,
+            cls.IP,
+            cls.FILE,
+            cls.DOMAIN,
+            cls.URL,
+            cls.CVE,
+            cls.ACCOUNT,
+            cls.CIDR,
+            cls.DOMAINGLOB,
+            cls.CERTIFICATE,
+            cls.CRYPTOCURRENCY,
+            cls.EMAIL,
+            cls.ATTACKPATTERN,
+            cls.CUSTOM,
         )
 
 
@@ -298,8 +313,14 @@ INDICATOR_TYPE_TO_CONTEXT_KEY = {
     "ssdeep": "file",
 }
 
-_REPUTATIONS = {4: "Critical", 3: "Bad", 2: "Suspicious", 1: "Good", 0.5: "Informational",
-                0: "Unknown"}
+_REPUTATIONS = {
+    4: "Critical",
+    3: "Bad",
+    2: "Suspicious",
+    1: "Good",
+    0.5: "Informational",
+    0: "Unknown",
+}
 
 
 def scoreToReputation(score):
@@ -328,7 +349,7 @@ class DemistoException(Exception):
         return str(self.message)
 
 
-# Logging -------------------------------------------------------------------------------
+# Logging -----------------------------------------------------------------------------
 
 
 def is_debug_mode():
@@ -336,8 +357,15 @@ def is_debug_mode():
     return bool(getattr(demisto, "is_debug", False))
 
 
-_SECRET_PARAM_WORDS = ("key", "private", "password", "secret", "token", "credentials",
-                       "service_account")
+_SECRET_PARAM_WORDS = (
+    "key",
+    "private",
+    "password",
+    "secret",
+    "token",
+    "credentials",
+    "service_account",
+)
 
 
 class IntegrationLogger:
@@ -415,7 +443,7 @@ class IntegrationLogger:
 LOG = IntegrationLogger(debug_logging=is_debug_mode())
 
 
-# Argument and value helpers ------------------------------------------------------------
+# Argument and value helpers ----------------------------------------------------------
 
 
 def argToList(arg, separator=",", transform=None):
@@ -433,8 +461,10 @@ def argToList(arg, separator=",", transform=None):
             try:
                 result = json.loads(arg)
             except ValueError:
-                demisto.debug("argToList: the argument looks like JSON but is not; "
-                              "splitting it instead")
+                demisto.debug(
+                    "argToList: the argument looks like JSON but is not; "
+                    "splitting it instead"
+                )
                 result = [part.strip() for part in arg.split(separator)]
         else:
             result = [part.strip() for part in arg.split(separator)]
@@ -476,8 +506,11 @@ def arg_to_number(arg, arg_name=None, required=False):
             raise _missing_argument(arg_name)
         return None
 
-    invalid = (ValueError(f'Invalid number: "{arg_name}"="{arg}"') if arg_name
-               else ValueError(f'"{arg}" is not a valid number'))
+    invalid = (
+        ValueError(f'Invalid number: "{arg_name}"="{arg}"')
+        if arg_name
+        else ValueError(f'"{arg}" is not a valid number')
+    )
     if isinstance(arg, str):
         if arg.isdigit():
             return int(arg)
@@ -585,8 +618,13 @@ def urljoin(url, suffix=""):
     return url + suffix
 
 
-def dict_safe_get(dict_object, keys, default_return_value=None, return_type=None,
-                  raise_return_type=True):
+def dict_safe_get(
+    dict_object,
+    keys,
+    default_return_value=None,
+    return_type=None,
+    raise_return_type=True,
+):
     """Follows keys (and list indexes) into nested data; default on any miss.
 
     Raises:
@@ -604,8 +642,9 @@ def dict_safe_get(dict_object, keys, default_return_value=None, return_type=None
         if raise_return_type:
             raise TypeError(
                 f"Safe get Error:\nDetails: Return Type Error Excepted return type "
-                f"{return_type}, but actual type from nested dict/list is {type(value)} "
-                f"with value {value}.\nQuery: {keys}\nQueried object: {dict_object}"
+                f"{return_type}, but actual type from nested dict/list is "
+                f"{type(value)} with value {value}.\nQuery: {keys}\n"
+                f"Queried object: {dict_object}"
             )
         value = default_return_value
     return value
@@ -615,7 +654,7 @@ def batch(iterable, batch_size=1):
     """Yields consecutive slices of at most batch_size items."""
     items = iterable if hasattr(iterable, "__getitem__") else list(iterable)
     for start in range(0, len(items), batch_size):
-        yield items[start:start + batch_size]
+        yield items[start : start + batch_size]
 
 
 def is_error(execute_command_result):
@@ -626,8 +665,10 @@ def is_error(execute_command_result):
         if not execute_command_result:
             return False
         execute_command_result = execute_command_result[0]
-    return (isinstance(execute_command_result, dict)
-            and execute_command_result.get("Type") == entryTypes["error"])
+    return (
+        isinstance(execute_command_result, dict)
+        and execute_command_result.get("Type") == entryTypes["error"]
+    )
 
 
 isError = is_error
@@ -636,12 +677,17 @@ isError = is_error
 def get_error(execute_command_result):
     """Returns the error text of an error entry, or of the error entries of a list."""
     if not is_error(execute_command_result):
-        raise ValueError("execute_command_result has no error entry. "
-                         "before using get_error use is_error")
+        raise ValueError(
+            "execute_command_result has no error entry. "
+            "before using get_error use is_error"
+        )
     if isinstance(execute_command_result, dict):
         return execute_command_result["Contents"]
-    return "\n".join(str(entry.get("Contents")) for entry in execute_command_result
-                     if is_error(entry))
+    return "\n".join(
+        str(entry.get("Contents"))
+        for entry in execute_command_result
+        if is_error(entry)
+    )
 
 
 def string_to_table_header(string):
@@ -684,17 +730,21 @@ def camelize_string(src_str, delim="_", upper_camel=True):
 
 def camelize(src, delim=" ", upper_camel=True):
     """Camel-cases the keys of a dict, or of each dict of a list."""
+
     def camelize_keys(item):
-        return {camelize_string(key, delim, upper_camel): value
-                for key, value in item.items()}
+        return {
+            camelize_string(key, delim, upper_camel): value
+            for key, value in item.items()
+        }
 
     if isinstance(src, list):
         return [camelize_keys(item) for item in src]
     return camelize_keys(src)
 
 
-def timestamp_to_datestring(timestamp, date_format="%Y-%m-%dT%H:%M:%S.000Z",
-                            is_utc=False):
+def timestamp_to_datestring(
+    timestamp, date_format="%Y-%m-%dT%H:%M:%S.000Z", is_utc=False
+):
     """Formats epoch milliseconds; UTC when is_utc or the format ends with 'Z'."""
     seconds = int(timestamp) / 1000.0
     if is_utc or date_format.endswith("Z"):
@@ -718,7 +768,7 @@ def b64_encode(text):
     return base64.b64encode(data).decode("utf-8")
 
 
-# Markdown tables -----------------------------------------------------------------------
+# Markdown tables ---------------------------------------------------------------------
 
 
 def stringEscapeMD(st, minimal_escaping=False, escape_multiline=False):
@@ -730,7 +780,7 @@ def stringEscapeMD(st, minimal_escaping=False, escape_multiline=False):
         st = st.replace("\r\n", "<br>").replace("\r", "<br>").replace("\n", "<br>")
     if minimal_escaping:
         return st.replace("|", "\\|").replace("`", "\\`")
-    return "".join("\\" + char if char in MARKDOWN_CHARS else char for char in st)
+    return "".join("\\" + char if char in _MARKDOWN_CHARS else char for char in st)
 
 
 def _as_text(value):
@@ -770,8 +820,10 @@ class JsonTransformer:
             return _as_text(json_input)
         if self.flatten:
             if isinstance(json_input, dict):
-                return "\n".join(f"{key}: {flattenCell(value, is_pretty)}"
-                                 for key, value in json_input.items())
+                return "\n".join(
+                    f"{key}: {flattenCell(value, is_pretty)}"
+                    for key, value in json_input.items()
+                )
             return flattenCell(json_input, is_pretty)
         if not isinstance(json_input, (dict, list)):
             return flattenCell(json_input, is_pretty)
@@ -800,7 +852,7 @@ class JsonTransformer:
 
 
 def formatCell(data, is_pretty=True, json_transform=None):
-    """Renders a value as cell text through a JsonTransformer (flattening by default)."""
+    """Renders a value as a cell through a JsonTransformer (flattening by default)."""
     transformer = json_transform or JsonTransformer(flatten=True)
     return transformer.json_to_str(data, is_pretty)
 
@@ -820,8 +872,11 @@ def url_to_clickable_markdown(data, url_keys):
         return [url_to_clickable_markdown(item, url_keys) for item in data]
     if isinstance(data, dict):
         return {
-            key: (create_clickable_url(value) if key in url_keys
-                  else url_to_clickable_markdown(value, url_keys))
+            key: (
+                create_clickable_url(value)
+                if key in url_keys
+                else url_to_clickable_markdown(value, url_keys)
+            )
             for key, value in data.items()
         }
     return data
@@ -835,10 +890,19 @@ def _millis_to_local_date(value):
     return datetime.fromtimestamp(int(value) / 1000).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def tableToMarkdown(name, t, headers=None, headerTransform=None, removeNull=False,
-                    metadata=None, url_keys=None, date_fields=None,
-                    json_transform_mapping=None, is_auto_json_transform=False,
-                    sort_headers=True):
+def tableToMarkdown(
+    name,
+    t,
+    headers=None,
+    headerTransform=None,
+    removeNull=False,
+    metadata=None,
+    url_keys=None,
+    date_fields=None,
+    json_transform_mapping=None,
+    is_auto_json_transform=False,
+    sort_headers=True,
+):
     """Renders a dict or list of dicts as a markdown table, as XSOAR does.
 
     Headers come from the first row only (sorted unless sort_headers is False) when
@@ -866,8 +930,10 @@ def tableToMarkdown(name, t, headers=None, headerTransform=None, removeNull=Fals
         headers = [headers]
     if not isinstance(t[0], dict):
         if not headers:
-            raise Exception("Missing headers param for tableToMarkdown. "
-                            "Example: headers=['Some Header']")
+            raise Exception(
+                "Missing headers param for tableToMarkdown. "
+                "Example: headers=['Some Header']"
+            )
         t = [{headers[0]: row} for row in t]
 
     if not headers:
@@ -875,8 +941,11 @@ def tableToMarkdown(name, t, headers=None, headerTransform=None, removeNull=Fals
         if sort_headers:
             headers.sort()
     if removeNull:
-        headers = [header for header in headers
-                   if any(row.get(header) not in ("", None, [], {}) for row in t)]
+        headers = [
+            header
+            for header in headers
+            if any(row.get(header) not in ("", None, [], {}) for row in t)
+        ]
     if not json_transform_mapping:
         json_transform_mapping = {
             header: JsonTransformer(flatten=not is_auto_json_transform)
@@ -893,11 +962,17 @@ def tableToMarkdown(name, t, headers=None, headerTransform=None, removeNull=Fals
         for date_field in date_fields or ():
             try:
                 row[date_field] = _millis_to_local_date(row[date_field])
-            except Exception:  # noqa: BLE001 - the platform leaves bad dates as they are
+            except Exception:  # noqa: BLE001 - the platform leaves bad dates alone
                 pass
-        cells = [_table_cell(row.get(header), json_transform_mapping.get(
-            header, JsonTransformer(flatten=not is_auto_json_transform)))
-            for header in headers]
+        cells = [
+            _table_cell(
+                row.get(header),
+                json_transform_mapping.get(
+                    header, JsonTransformer(flatten=not is_auto_json_transform)
+                ),
+            )
+            for header in headers
+        ]
         result += "| " + " | ".join(cells) + " |\n"
     return result
 
@@ -911,7 +986,7 @@ def _table_cell(value, transformer):
 tblToMd = tableToMarkdown
 
 
-# Indicators ----------------------------------------------------------------------------
+# Indicators --------------------------------------------------------------------------
 
 
 def _put(context, values, keep=bool):
@@ -935,16 +1010,23 @@ def _group(**fields):
 
 
 def _prevalence(indicator, context):
-    _put(context, {
-        "OrganizationPrevalence": indicator.organization_prevalence,
-        "GlobalPrevalence": indicator.global_prevalence,
-    }, keep=_is_set)
-    _put(context, {
-        "OrganizationFirstSeen": indicator.organization_first_seen,
-        "OrganizationLastSeen": indicator.organization_last_seen,
-        "FirstSeenBySource": indicator.first_seen_by_source,
-        "LastSeenBySource": indicator.last_seen_by_source,
-    })
+    _put(
+        context,
+        {
+            "OrganizationPrevalence": indicator.organization_prevalence,
+            "GlobalPrevalence": indicator.global_prevalence,
+        },
+        keep=_is_set,
+    )
+    _put(
+        context,
+        {
+            "OrganizationFirstSeen": indicator.organization_first_seen,
+            "OrganizationLastSeen": indicator.organization_last_seen,
+            "FirstSeenBySource": indicator.first_seen_by_source,
+            "LastSeenBySource": indicator.last_seen_by_source,
+        },
+    )
 
 
 def _malicious(dbot_score, context):
@@ -995,12 +1077,22 @@ class Common:
         GOOD = 1
         SUSPICIOUS = 2
         BAD = 3
-        CONTEXT_PATH = ("DBotScore(val.Indicator && val.Indicator == obj.Indicator && "
-                        "val.Vendor == obj.Vendor && val.Type == obj.Type)")
+        CONTEXT_PATH = (
+            "DBotScore(val.Indicator && val.Indicator == obj.Indicator && "
+            "val.Vendor == obj.Vendor && val.Type == obj.Type)"
+        )
         CONTEXT_PATH_PRIOR_V5_5 = "DBotScore"
 
-        def __init__(self, indicator, indicator_type, integration_name="", score=None,
-                     malicious_description=None, reliability=None, message=None):
+        def __init__(
+            self,
+            indicator,
+            indicator_type,
+            integration_name="",
+            score=None,
+            malicious_description=None,
+            reliability=None,
+            message=None,
+        ):
             if not DBotScoreType.is_valid_type(indicator_type):
                 raise TypeError("indicator_type must be of type DBotScoreType enum")
             if not Common.DBotScore.is_valid_score(score):
@@ -1030,7 +1122,8 @@ class Common:
         def to_readable(self):
             """Returns Unknown, Good, Suspicious or Bad ('Undefined' otherwise)."""
             return {0: "Unknown", 1: "Good", 2: "Suspicious", 3: "Bad"}.get(
-                self.score, "Undefined")
+                self.score, "Undefined"
+            )
 
         def to_context(self):
             """Returns `{CONTEXT_PATH: {Indicator, Type, Vendor, Score, ...}}`."""
@@ -1053,8 +1146,11 @@ class Common:
 
         def to_context(self):
             """Returns {value, type, description}."""
-            return {"value": self.value, "type": self.indicator_type,
-                    "description": self.description}
+            return {
+                "value": self.value,
+                "type": self.indicator_type,
+                "description": self.description,
+            }
 
     class Hash:
         """One hash of a file."""
@@ -1076,100 +1172,185 @@ class Common:
 
         def to_context(self):
             """Returns {threatcategory, threatcategoryconfidence}."""
-            return {"threatcategory": self.threat_category,
-                    "threatcategoryconfidence": self.threat_category_confidence}
+            return {
+                "threatcategory": self.threat_category,
+                "threatcategoryconfidence": self.threat_category_confidence,
+            }
 
     class Domain(Indicator):
         """A domain indicator: `Domain(val.Name && val.Name == obj.Name)`."""
 
         CONTEXT_PATH = "Domain(val.Name && val.Name == obj.Name)"
 
-        def __init__(self, domain, dbot_score, dns=None, detection_engines=None,
-                     positive_detections=None, organization=None, sub_domains=None,
-                     creation_date=None, updated_date=None, expiration_date=None,
-                     domain_status=None, name_servers=None, feed_related_indicators=None,
-                     malware_family=None, registrar_name=None, registrar_abuse_email=None,
-                     registrar_abuse_phone=None, registrant_name=None,
-                     registrant_email=None, registrant_phone=None, registrant_country=None,
-                     admin_name=None, admin_email=None, admin_phone=None,
-                     admin_country=None, tags=None, domain_idn_name=None, port=None,
-                     internal=None, category=None, campaign=None,
-                     traffic_light_protocol=None, threat_types=None, community_notes=None,
-                     publications=None, geo_location=None, geo_country=None,
-                     geo_description=None, tech_country=None, tech_name=None,
-                     tech_email=None, tech_organization=None, billing=None,
-                     whois_records=None, relationships=None, description=None,
-                     stix_id=None, blocked=None, certificates=None, dns_records=None,
-                     rank=None, organization_prevalence=None, global_prevalence=None,
-                     organization_first_seen=None, organization_last_seen=None,
-                     first_seen_by_source=None, last_seen_by_source=None):
-            self.__dict__.update({key: value for key, value in locals().items()
-                                  if key != "self"})
+        def __init__(
+            self,
+            domain,
+            dbot_score,
+            dns=None,
+            detection_engines=None,
+            positive_detections=None,
+            organization=None,
+            sub_domains=None,
+            creation_date=None,
+            updated_date=None,
+            expiration_date=None,
+            domain_status=None,
+            name_servers=None,
+            feed_related_indicators=None,
+            malware_family=None,
+            registrar_name=None,
+            registrar_abuse_email=None,
+            registrar_abuse_phone=None,
+            registrant_name=None,
+            registrant_email=None,
+            registrant_phone=None,
+            registrant_country=None,
+            admin_name=None,
+            admin_email=None,
+            admin_phone=None,
+            admin_country=None,
+            tags=None,
+            domain_idn_name=None,
+            port=None,
+            internal=None,
+            category=None,
+            campaign=None,
+            traffic_light_protocol=None,
+            threat_types=None,
+            community_notes=None,
+            publications=None,
+            geo_location=None,
+            geo_country=None,
+            geo_description=None,
+            tech_country=None,
+            tech_name=None,
+            tech_email=None,
+            tech_organization=None,
+            billing=None,
+            whois_records=None,
+            relationships=None,
+            description=None,
+            stix_id=None,
+            blocked=None,
+            certificates=None,
+            dns_records=None,
+            rank=None,
+            organization_prevalence=None,
+            global_prevalence=None,
+            organization_first_seen=None,
+            organization_last_seen=None,
+            first_seen_by_source=None,
+            last_seen_by_source=None,
+        ):
+            self.__dict__.update(
+                {key: value for key, value in locals().items() if key != "self"}
+            )
 
         def to_context(self):
             """Returns the Domain context, plus the DBotScore context."""
             context = {"Name": self.domain}
             _put(context, {"DNS": self.dns})
-            _put(context, {"DetectionEngines": self.detection_engines,
-                           "PositiveDetections": self.positive_detections}, keep=_is_set)
+            _put(
+                context,
+                {
+                    "DetectionEngines": self.detection_engines,
+                    "PositiveDetections": self.positive_detections,
+                },
+                keep=_is_set,
+            )
             whois = {}
-            _put(whois, {
-                "Registrar": _group(Name=self.registrar_name,
-                                    AbuseEmail=self.registrar_abuse_email,
-                                    AbusePhone=self.registrar_abuse_phone),
-                "Registrant": _group(Name=self.registrant_name,
-                                     Email=self.registrant_email,
-                                     Phone=self.registrant_phone,
-                                     Country=self.registrant_country),
-                "Admin": _group(Name=self.admin_name, Email=self.admin_email,
-                                Phone=self.admin_phone, Country=self.admin_country),
-            })
+            _put(
+                whois,
+                {
+                    "Registrar": _group(
+                        Name=self.registrar_name,
+                        AbuseEmail=self.registrar_abuse_email,
+                        AbusePhone=self.registrar_abuse_phone,
+                    ),
+                    "Registrant": _group(
+                        Name=self.registrant_name,
+                        Email=self.registrant_email,
+                        Phone=self.registrant_phone,
+                        Country=self.registrant_country,
+                    ),
+                    "Admin": _group(
+                        Name=self.admin_name,
+                        Email=self.admin_email,
+                        Phone=self.admin_phone,
+                        Country=self.admin_country,
+                    ),
+                },
+            )
             context.update(whois)
-            _put(context, {"Organization": self.organization,
-                           "Subdomains": self.sub_domains})
+            _put(
+                context,
+                {"Organization": self.organization, "Subdomains": self.sub_domains},
+            )
             dates = {}
-            _put(dates, {"DomainStatus": self.domain_status,
-                         "CreationDate": self.creation_date,
-                         "UpdatedDate": self.updated_date,
-                         "ExpirationDate": self.expiration_date,
-                         "NameServers": self.name_servers})
+            _put(
+                dates,
+                {
+                    "DomainStatus": self.domain_status,
+                    "CreationDate": self.creation_date,
+                    "UpdatedDate": self.updated_date,
+                    "ExpirationDate": self.expiration_date,
+                    "NameServers": self.name_servers,
+                },
+            )
             context.update(dates)
             whois.update(dates)
-            _put(context, {
-                "Tags": self.tags,
-                "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
-                "WhoisRecords": _contexts(self.whois_records),
-                "MalwareFamily": self.malware_family,
-            })
+            _put(
+                context,
+                {
+                    "Tags": self.tags,
+                    "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
+                    "WhoisRecords": _contexts(self.whois_records),
+                    "MalwareFamily": self.malware_family,
+                },
+            )
             _prevalence(self, context)
             _malicious(self.dbot_score, context)
-            _put(context, {
-                "DomainIDNName": self.domain_idn_name,
-                "Port": self.port,
-                "Internal": self.internal,
-                "Category": self.category,
-                "Campaign": self.campaign,
-                "TrafficLightProtocol": self.traffic_light_protocol,
-                "ThreatTypes": _contexts(self.threat_types),
-                "CommunityNotes": _contexts(self.community_notes),
-                "Publications": _contexts(self.publications),
-                "Geo": _group(Location=self.geo_location, Country=self.geo_country,
-                              Description=self.geo_description),
-                "Tech": _group(Country=self.tech_country, Name=self.tech_name,
-                               Organization=self.tech_organization,
-                               Email=self.tech_email),
-                "Billing": self.billing,
-                "WHOIS": whois,
-                "Relationships": _contexts(self.relationships),
-                "DNSRecords": _contexts(self.dns_records),
-                "STIXID": self.stix_id,
-                "Description": self.description,
-            })
+            _put(
+                context,
+                {
+                    "DomainIDNName": self.domain_idn_name,
+                    "Port": self.port,
+                    "Internal": self.internal,
+                    "Category": self.category,
+                    "Campaign": self.campaign,
+                    "TrafficLightProtocol": self.traffic_light_protocol,
+                    "ThreatTypes": _contexts(self.threat_types),
+                    "CommunityNotes": _contexts(self.community_notes),
+                    "Publications": _contexts(self.publications),
+                    "Geo": _group(
+                        Location=self.geo_location,
+                        Country=self.geo_country,
+                        Description=self.geo_description,
+                    ),
+                    "Tech": _group(
+                        Country=self.tech_country,
+                        Name=self.tech_name,
+                        Organization=self.tech_organization,
+                        Email=self.tech_email,
+                    ),
+                    "Billing": self.billing,
+                    "WHOIS": whois,
+                    "Relationships": _contexts(self.relationships),
+                    "DNSRecords": _contexts(self.dns_records),
+                    "STIXID": self.stix_id,
+                    "Description": self.description,
+                },
+            )
             if self.stix_id:
                 # The platform writes Blocked only inside its STIX id branch.
                 _put(context, {"Blocked": self.blocked})
-            _put(context, {"Certificates": _contexts(self.certificates),
-                           "Rank": _contexts(self.rank)})
+            _put(
+                context,
+                {
+                    "Certificates": _contexts(self.certificates),
+                    "Rank": _contexts(self.rank),
+                },
+            )
             return _indicator_context(self.CONTEXT_PATH, context, self.dbot_score)
 
     class URL(Indicator):
@@ -1177,48 +1358,83 @@ class Common:
 
         CONTEXT_PATH = "URL(val.Data && val.Data == obj.Data)"
 
-        def __init__(self, url, dbot_score, detection_engines=None,
-                     positive_detections=None, category=None,
-                     feed_related_indicators=None, tags=None, malware_family=None,
-                     port=None, internal=None, campaign=None, traffic_light_protocol=None,
-                     threat_types=None, asn=None, as_owner=None, geo_country=None,
-                     organization=None, community_notes=None, publications=None,
-                     relationships=None, blocked=None, certificates=None,
-                     description=None, stix_id=None, organization_prevalence=None,
-                     global_prevalence=None, organization_first_seen=None,
-                     organization_last_seen=None, first_seen_by_source=None,
-                     last_seen_by_source=None):
-            self.__dict__.update({key: value for key, value in locals().items()
-                                  if key != "self"})
+        def __init__(
+            self,
+            url,
+            dbot_score,
+            detection_engines=None,
+            positive_detections=None,
+            category=None,
+            feed_related_indicators=None,
+            tags=None,
+            malware_family=None,
+            port=None,
+            internal=None,
+            campaign=None,
+            traffic_light_protocol=None,
+            threat_types=None,
+            asn=None,
+            as_owner=None,
+            geo_country=None,
+            organization=None,
+            community_notes=None,
+            publications=None,
+            relationships=None,
+            blocked=None,
+            certificates=None,
+            description=None,
+            stix_id=None,
+            organization_prevalence=None,
+            global_prevalence=None,
+            organization_first_seen=None,
+            organization_last_seen=None,
+            first_seen_by_source=None,
+            last_seen_by_source=None,
+        ):
+            self.__dict__.update(
+                {key: value for key, value in locals().items() if key != "self"}
+            )
 
         def to_context(self):
             """Returns the URL context, plus the DBotScore context."""
             context = {"Data": self.url}
-            _put(context, {
-                "Blocked": self.blocked,
-                "Certificates": _contexts(self.certificates),
-                "Description": self.description,
-                "STIXID": self.stix_id,
-            })
-            _put(context, {"DetectionEngines": self.detection_engines,
-                           "PositiveDetections": self.positive_detections}, keep=_is_set)
-            _put(context, {
-                "Category": self.category,
-                "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
-                "Tags": self.tags,
-                "MalwareFamily": self.malware_family,
-                "Port": self.port,
-                "Internal": self.internal,
-                "Campaign": self.campaign,
-                "TrafficLightProtocol": self.traffic_light_protocol,
-                "ThreatTypes": _contexts(self.threat_types),
-                "ASN": self.asn,
-                "ASOwner": self.as_owner,
-                "Geo": _group(Country=self.geo_country),
-                "Organization": self.organization,
-                "CommunityNotes": _contexts(self.community_notes),
-                "Publications": _contexts(self.publications),
-            })
+            _put(
+                context,
+                {
+                    "Blocked": self.blocked,
+                    "Certificates": _contexts(self.certificates),
+                    "Description": self.description,
+                    "STIXID": self.stix_id,
+                },
+            )
+            _put(
+                context,
+                {
+                    "DetectionEngines": self.detection_engines,
+                    "PositiveDetections": self.positive_detections,
+                },
+                keep=_is_set,
+            )
+            _put(
+                context,
+                {
+                    "Category": self.category,
+                    "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
+                    "Tags": self.tags,
+                    "MalwareFamily": self.malware_family,
+                    "Port": self.port,
+                    "Internal": self.internal,
+                    "Campaign": self.campaign,
+                    "TrafficLightProtocol": self.traffic_light_protocol,
+                    "ThreatTypes": _contexts(self.threat_types),
+                    "ASN": self.asn,
+                    "ASOwner": self.as_owner,
+                    "Geo": _group(Country=self.geo_country),
+                    "Organization": self.organization,
+                    "CommunityNotes": _contexts(self.community_notes),
+                    "Publications": _contexts(self.publications),
+                },
+            )
             _prevalence(self, context)
             _malicious(self.dbot_score, context)
             _put(context, {"Relationships": _contexts(self.relationships)})
@@ -1231,70 +1447,116 @@ class Common:
             "File(val.MD5 && val.MD5 == obj.MD5 || val.SHA1 && val.SHA1 == obj.SHA1 || "
             "val.SHA256 && val.SHA256 == obj.SHA256 || "
             "val.SHA512 && val.SHA512 == obj.SHA512 || "
-            "val.CRC32 && val.CRC32 == obj.CRC32 || val.CTPH && val.CTPH == obj.CTPH || "
+            "val.CRC32 && val.CRC32 == obj.CRC32 || "
+            "val.CTPH && val.CTPH == obj.CTPH || "
             "val.SSDeep && val.SSDeep == obj.SSDeep)"
         )
 
-        def __init__(self, dbot_score, name=None, entry_id=None, size=None, md5=None,
-                     sha1=None, sha256=None, sha512=None, ssdeep=None, extension=None,
-                     file_type=None, hostname=None, path=None, company=None,
-                     product_name=None, digital_signature__publisher=None,
-                     signature=None, actor=None, tags=None, feed_related_indicators=None,
-                     malware_family=None, imphash=None, quarantined=None, campaign=None,
-                     associated_file_names=None, traffic_light_protocol=None,
-                     organization=None, community_notes=None, publications=None,
-                     threat_types=None, behaviors=None, relationships=None,
-                     creation_date=None, description=None, hashes=None, stix_id=None,
-                     organization_prevalence=None, global_prevalence=None,
-                     organization_first_seen=None, organization_last_seen=None,
-                     first_seen_by_source=None, last_seen_by_source=None):
-            self.__dict__.update({key: value for key, value in locals().items()
-                                  if key != "self"})
+        def __init__(
+            self,
+            dbot_score,
+            name=None,
+            entry_id=None,
+            size=None,
+            md5=None,
+            sha1=None,
+            sha256=None,
+            sha512=None,
+            ssdeep=None,
+            extension=None,
+            file_type=None,
+            hostname=None,
+            path=None,
+            company=None,
+            product_name=None,
+            digital_signature__publisher=None,
+            signature=None,
+            actor=None,
+            tags=None,
+            feed_related_indicators=None,
+            malware_family=None,
+            imphash=None,
+            quarantined=None,
+            campaign=None,
+            associated_file_names=None,
+            traffic_light_protocol=None,
+            organization=None,
+            community_notes=None,
+            publications=None,
+            threat_types=None,
+            behaviors=None,
+            relationships=None,
+            creation_date=None,
+            description=None,
+            hashes=None,
+            stix_id=None,
+            organization_prevalence=None,
+            global_prevalence=None,
+            organization_first_seen=None,
+            organization_last_seen=None,
+            first_seen_by_source=None,
+            last_seen_by_source=None,
+        ):
+            self.__dict__.update(
+                {key: value for key, value in locals().items() if key != "self"}
+            )
 
         def to_context(self):
             """Returns the File context (Hashes always present), plus DBotScore."""
             hashes = _contexts(self.hashes) or []
-            for hash_type, value in (("MD5", self.md5), ("SHA1", self.sha1),
-                                     ("SHA256", self.sha256), ("SHA512", self.sha512),
-                                     ("SSDeep", self.ssdeep), ("Imphash", self.imphash)):
+            for hash_type, value in (
+                ("MD5", self.md5),
+                ("SHA1", self.sha1),
+                ("SHA256", self.sha256),
+                ("SHA512", self.sha512),
+                ("SSDeep", self.ssdeep),
+                ("Imphash", self.imphash),
+            ):
                 if value:
                     hashes.append({"type": hash_type, "value": value})
             context = {"Hashes": hashes}
-            _put(context, {
-                "Name": self.name,
-                "EntryID": self.entry_id,
-                "Size": self.size,
-                "MD5": self.md5,
-                "SHA1": self.sha1,
-                "SHA256": self.sha256,
-                "SHA512": self.sha512,
-                "SSDeep": self.ssdeep,
-                "Extension": self.extension,
-                "Type": self.file_type,
-                "Hostname": self.hostname,
-                "Path": self.path,
-                "Company": self.company,
-                "ProductName": self.product_name,
-                "DigitalSignature": _group(Publisher=self.digital_signature__publisher),
-                "Signature": self.signature.to_context() if self.signature else None,
-                "Actor": self.actor,
-                "Tags": self.tags,
-                "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
-                "MalwareFamily": self.malware_family,
-                "Campaign": self.campaign,
-                "TrafficLightProtocol": self.traffic_light_protocol,
-                "CommunityNotes": _contexts(self.community_notes),
-                "Publications": _contexts(self.publications),
-                "ThreatTypes": _contexts(self.threat_types),
-                "Imphash": self.imphash,
-                "Quarantined": self.quarantined,
-                "Organization": self.organization,
-                "AssociatedFileNames": self.associated_file_names,
-                "Behavior": _contexts(self.behaviors),
-                "CreationDate": self.creation_date,
-                "Description": self.description,
-                "STIXID": self.stix_id,
-            })
+            _put(
+                context,
+                {
+                    "Name": self.name,
+                    "EntryID": self.entry_id,
+                    "Size": self.size,
+                    "MD5": self.md5,
+                    "SHA1": self.sha1,
+                    "SHA256": self.sha256,
+                    "SHA512": self.sha512,
+                    "SSDeep": self.ssdeep,
+                    "Extension": self.extension,
+                    "Type": self.file_type,
+                    "Hostname": self.hostname,
+                    "Path": self.path,
+                    "Company": self.company,
+                    "ProductName": self.product_name,
+                    "DigitalSignature": _group(
+                        Publisher=self.digital_signature__publisher
+                    ),
+                    "Signature": self.signature.to_context()
+                    if self.signature
+                    else None,
+                    "Actor": self.actor,
+                    "Tags": self.tags,
+                    "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
+                    "MalwareFamily": self.malware_family,
+                    "Campaign": self.campaign,
+                    "TrafficLightProtocol": self.traffic_light_protocol,
+                    "CommunityNotes": _contexts(self.community_notes),
+                    "Publications": _contexts(self.publications),
+                    "ThreatTypes": _contexts(self.threat_types),
+                    "Imphash": self.imphash,
+                    "Quarantined": self.quarantined,
+                    "Organization": self.organization,
+                    "AssociatedFileNames": self.associated_file_names,
+                    "Behavior": _contexts(self.behaviors),
+                    "CreationDate": self.creation_date,
+                    "Description": self.description,
+                    "STIXID": self.stix_id,
+                },
+            )
             _prevalence(self, context)
             _malicious(self.dbot_score, context)
             _put(context, {"Relationships": _contexts(self.relationships)})
@@ -1303,27 +1565,43 @@ class Common:
     class EMAIL(Indicator):
         """An email address indicator; it never carries a Malicious key."""
 
-        CONTEXT_PATH = "Account(val.Email.Address && val.Email.Address == obj.Email.Address)"
+        CONTEXT_PATH = (
+            "Account(val.Email.Address && val.Email.Address == obj.Email.Address)"
+        )
 
-        def __init__(self, address, dbot_score, domain=None, blocked=None,
-                     relationships=None, description=None, internal=None, stix_id=None,
-                     tags=None, traffic_light_protocol=None):
-            self.__dict__.update({key: value for key, value in locals().items()
-                                  if key != "self"})
+        def __init__(
+            self,
+            address,
+            dbot_score,
+            domain=None,
+            blocked=None,
+            relationships=None,
+            description=None,
+            internal=None,
+            stix_id=None,
+            tags=None,
+            traffic_light_protocol=None,
+        ):
+            self.__dict__.update(
+                {key: value for key, value in locals().items() if key != "self"}
+            )
 
         def to_context(self):
             """Returns the Account.Email context, plus the DBotScore context."""
             context = {"Email": {"Address": self.address}}
-            _put(context, {
-                "Blocked": self.blocked,
-                "Domain": self.domain,
-                "Description": self.description,
-                "Internal": self.internal,
-                "STIXID": self.stix_id,
-                "Tags": self.tags,
-                "TrafficLightProtocol": self.traffic_light_protocol,
-                "Relationships": _contexts(self.relationships),
-            })
+            _put(
+                context,
+                {
+                    "Blocked": self.blocked,
+                    "Domain": self.domain,
+                    "Description": self.description,
+                    "Internal": self.internal,
+                    "STIXID": self.stix_id,
+                    "Tags": self.tags,
+                    "TrafficLightProtocol": self.traffic_light_protocol,
+                    "Relationships": _contexts(self.relationships),
+                },
+            )
             return _indicator_context(self.CONTEXT_PATH, context, self.dbot_score)
 
     class IP(Indicator):
@@ -1336,26 +1614,57 @@ class Common:
         CONTEXT_PATH = "IP(val.Address && val.Address == obj.Address)"
         IPV6_CONTEXT_PATH = "IPv6(val.Address && val.Address == obj.Address)"
 
-        def __init__(self, ip, dbot_score, asn=None, as_owner=None, region=None, port=None,
-                     internal=None, updated_date=None, registrar_abuse_name=None,
-                     registrar_abuse_address=None, registrar_abuse_country=None,
-                     registrar_abuse_network=None, registrar_abuse_phone=None,
-                     registrar_abuse_email=None, campaign=None,
-                     traffic_light_protocol=None, community_notes=None,
-                     publications=None, threat_types=None, hostname=None,
-                     geo_latitude=None, geo_longitude=None, geo_country=None,
-                     geo_description=None, detection_engines=None, positive_engines=None,
-                     organization_name=None, organization_type=None,
-                     feed_related_indicators=None, tags=None, malware_family=None,
-                     relationships=None, blocked=None, description=None, stix_id=None,
-                     whois_records=None, organization_prevalence=None,
-                     global_prevalence=None, organization_first_seen=None,
-                     organization_last_seen=None, first_seen_by_source=None,
-                     last_seen_by_source=None, ip_type="IP"):
+        def __init__(
+            self,
+            ip,
+            dbot_score,
+            asn=None,
+            as_owner=None,
+            region=None,
+            port=None,
+            internal=None,
+            updated_date=None,
+            registrar_abuse_name=None,
+            registrar_abuse_address=None,
+            registrar_abuse_country=None,
+            registrar_abuse_network=None,
+            registrar_abuse_phone=None,
+            registrar_abuse_email=None,
+            campaign=None,
+            traffic_light_protocol=None,
+            community_notes=None,
+            publications=None,
+            threat_types=None,
+            hostname=None,
+            geo_latitude=None,
+            geo_longitude=None,
+            geo_country=None,
+            geo_description=None,
+            detection_engines=None,
+            positive_engines=None,
+            organization_name=None,
+            organization_type=None,
+            feed_related_indicators=None,
+            tags=None,
+            malware_family=None,
+            relationships=None,
+            blocked=None,
+            description=None,
+            stix_id=None,
+            whois_records=None,
+            organization_prevalence=None,
+            global_prevalence=None,
+            organization_first_seen=None,
+            organization_last_seen=None,
+            first_seen_by_source=None,
+            last_seen_by_source=None,
+            ip_type="IP",
+        ):
             if not isinstance(dbot_score, Common.DBotScore):
                 raise ValueError("dbot_score must be of type DBotScore")
-            self.__dict__.update({key: value for key, value in locals().items()
-                                  if key != "self"})
+            self.__dict__.update(
+                {key: value for key, value in locals().items() if key != "self"}
+            )
 
         def to_context(self):
             """Returns the IP context, plus the DBotScore context."""
@@ -1363,46 +1672,66 @@ class Common:
             location = None
             if self.geo_latitude or self.geo_longitude:
                 location = f"{self.geo_latitude}:{self.geo_longitude}"
-            abuse = _group(Name=self.registrar_abuse_name,
-                           Address=self.registrar_abuse_address,
-                           Country=self.registrar_abuse_country,
-                           Network=self.registrar_abuse_network,
-                           Phone=self.registrar_abuse_phone,
-                           Email=self.registrar_abuse_email)
-            _put(context, {
-                "ASN": self.asn,
-                "ASOwner": self.as_owner,
-                "Region": self.region,
-                "Port": self.port,
-                "Internal": self.internal,
-                "STIXID": self.stix_id,
-                "UpdatedDate": self.updated_date,
-                "Registrar": {"Abuse": abuse} if abuse else None,
-                "Campaign": self.campaign,
-                "Description": self.description,
-                "TrafficLightProtocol": self.traffic_light_protocol,
-                "CommunityNotes": _contexts(self.community_notes),
-                "Publications": _contexts(self.publications),
-                "ThreatTypes": _contexts(self.threat_types),
-                "Hostname": self.hostname,
-                "Geo": _group(Location=location, Country=self.geo_country,
-                              Description=self.geo_description),
-                "Organization": _group(Name=self.organization_name,
-                                       Type=self.organization_type),
-            })
-            _put(context, {"DetectionEngines": self.detection_engines,
-                           "PositiveDetections": self.positive_engines}, keep=_is_set)
-            _put(context, {
-                "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
-                "Tags": self.tags,
-                "MalwareFamily": self.malware_family,
-                "Relationships": _contexts(self.relationships),
-                "Blocked": self.blocked,
-                "WhoisRecords": _contexts(self.whois_records),
-            })
+            abuse = _group(
+                Name=self.registrar_abuse_name,
+                Address=self.registrar_abuse_address,
+                Country=self.registrar_abuse_country,
+                Network=self.registrar_abuse_network,
+                Phone=self.registrar_abuse_phone,
+                Email=self.registrar_abuse_email,
+            )
+            _put(
+                context,
+                {
+                    "ASN": self.asn,
+                    "ASOwner": self.as_owner,
+                    "Region": self.region,
+                    "Port": self.port,
+                    "Internal": self.internal,
+                    "STIXID": self.stix_id,
+                    "UpdatedDate": self.updated_date,
+                    "Registrar": {"Abuse": abuse} if abuse else None,
+                    "Campaign": self.campaign,
+                    "Description": self.description,
+                    "TrafficLightProtocol": self.traffic_light_protocol,
+                    "CommunityNotes": _contexts(self.community_notes),
+                    "Publications": _contexts(self.publications),
+                    "ThreatTypes": _contexts(self.threat_types),
+                    "Hostname": self.hostname,
+                    "Geo": _group(
+                        Location=location,
+                        Country=self.geo_country,
+                        Description=self.geo_description,
+                    ),
+                    "Organization": _group(
+                        Name=self.organization_name, Type=self.organization_type
+                    ),
+                },
+            )
+            _put(
+                context,
+                {
+                    "DetectionEngines": self.detection_engines,
+                    "PositiveDetections": self.positive_engines,
+                },
+                keep=_is_set,
+            )
+            _put(
+                context,
+                {
+                    "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
+                    "Tags": self.tags,
+                    "MalwareFamily": self.malware_family,
+                    "Relationships": _contexts(self.relationships),
+                    "Blocked": self.blocked,
+                    "WhoisRecords": _contexts(self.whois_records),
+                },
+            )
             _prevalence(self, context)
             _malicious(self.dbot_score, context)
-            path = self.IPV6_CONTEXT_PATH if self.ip_type == "IPv6" else self.CONTEXT_PATH
+            path = (
+                self.IPV6_CONTEXT_PATH if self.ip_type == "IPv6" else self.CONTEXT_PATH
+            )
             return _indicator_context(path, context, self.dbot_score)
 
     class CustomIndicator(Indicator):
@@ -1413,19 +1742,31 @@ class Common:
                 or dbot_score is not a DBotScore.
         """
 
-        def __init__(self, indicator_type, value, dbot_score, data, context_prefix,
-                     relationships=None):
+        def __init__(
+            self,
+            indicator_type,
+            value,
+            dbot_score,
+            data,
+            context_prefix,
+            relationships=None,
+        ):
             if hasattr(DBotScoreType, indicator_type.upper()):
-                raise ValueError("Creating a custom indicator type with an existing type "
-                                 "name is not allowed")
+                raise ValueError(
+                    "Creating a custom indicator type with an existing type "
+                    "name is not allowed"
+                )
             if not value:
                 raise ValueError("value is mandatory for creating the indicator")
             if not context_prefix:
-                raise ValueError("context_prefix is mandatory for creating the indicator")
+                raise ValueError(
+                    "context_prefix is mandatory for creating the indicator"
+                )
             if not isinstance(dbot_score, Common.DBotScore):
                 raise ValueError("dbot_score must be of type DBotScore")
             INDICATOR_TYPE_TO_CONTEXT_KEY[indicator_type.lower()] = (
-                indicator_type.capitalize())
+                indicator_type.capitalize()
+            )
             self.CONTEXT_PATH = f"{context_prefix}(val.value && val.value == obj.value)"
             self.indicator_type = indicator_type
             self.value = value
@@ -1457,7 +1798,7 @@ outputPaths = {
 }
 
 
-# Platform version ----------------------------------------------------------------------
+# Platform version --------------------------------------------------------------------
 
 
 def get_demisto_version():
@@ -1490,7 +1831,7 @@ def is_demisto_version_ge(version, build_number=""):
         return True
 
 
-# Results -------------------------------------------------------------------------------
+# Results -----------------------------------------------------------------------------
 
 
 class EntityRelationship:
@@ -1505,10 +1846,21 @@ class EntityRelationship:
         ATTACHMENT_OF = "attachment-of"
         ATTACHES = "attaches"
 
-    def __init__(self, name, entity_a, entity_a_type, entity_b, entity_b_type,
-                 reverse_name="", relationship_type="IndicatorToIndicator",
-                 entity_a_family="Indicator", entity_b_family="Indicator",
-                 source_reliability="", fields=None, brand=""):
+    def __init__(
+        self,
+        name,
+        entity_a,
+        entity_a_type,
+        entity_b,
+        entity_b_type,
+        reverse_name="",
+        relationship_type="IndicatorToIndicator",
+        entity_a_family="Indicator",
+        entity_b_family="Indicator",
+        source_reliability="",
+        fields=None,
+        brand="",
+    ):
         self._name = name
         self._reverse_name = reverse_name
         self._relationship_type = relationship_type
@@ -1558,25 +1910,43 @@ class ExecutionMetrics:
     """Counts API call outcomes by ErrorTypes category."""
 
     _CATEGORIES = (
-        ("success", ErrorTypes.SUCCESS), ("quota_error", ErrorTypes.QUOTA_ERROR),
-        ("general_error", ErrorTypes.GENERAL_ERROR), ("auth_error", ErrorTypes.AUTH_ERROR),
+        ("success", ErrorTypes.SUCCESS),
+        ("quota_error", ErrorTypes.QUOTA_ERROR),
+        ("general_error", ErrorTypes.GENERAL_ERROR),
+        ("auth_error", ErrorTypes.AUTH_ERROR),
         ("service_error", ErrorTypes.SERVICE_ERROR),
         ("connection_error", ErrorTypes.CONNECTION_ERROR),
-        ("proxy_error", ErrorTypes.PROXY_ERROR), ("ssl_error", ErrorTypes.SSL_ERROR),
-        ("timeout_error", ErrorTypes.TIMEOUT_ERROR), ("retry_error", ErrorTypes.RETRY_ERROR),
+        ("proxy_error", ErrorTypes.PROXY_ERROR),
+        ("ssl_error", ErrorTypes.SSL_ERROR),
+        ("timeout_error", ErrorTypes.TIMEOUT_ERROR),
+        ("retry_error", ErrorTypes.RETRY_ERROR),
     )
 
-    def __init__(self, success=0, quota_error=0, general_error=0, auth_error=0,
-                 service_error=0, connection_error=0, proxy_error=0, ssl_error=0,
-                 timeout_error=0, retry_error=0):
-        self.__dict__.update({key: value for key, value in locals().items()
-                              if key != "self"})
+    def __init__(
+        self,
+        success=0,
+        quota_error=0,
+        general_error=0,
+        auth_error=0,
+        service_error=0,
+        connection_error=0,
+        proxy_error=0,
+        ssl_error=0,
+        timeout_error=0,
+        retry_error=0,
+    ):
+        self.__dict__.update(
+            {key: value for key, value in locals().items() if key != "self"}
+        )
 
     @property
     def metrics(self):
         """A metrics CommandResults, or None when nothing was counted."""
-        counts = [{"Type": label, "APICallsCount": getattr(self, attribute)}
-                  for attribute, label in self._CATEGORIES if getattr(self, attribute)]
+        counts = [
+            {"Type": label, "APICallsCount": getattr(self, attribute)}
+            for attribute, label in self._CATEGORIES
+            if getattr(self, attribute)
+        ]
         return CommandResults(execution_metrics=counts) if counts else None
 
 
@@ -1588,12 +1958,20 @@ class ScheduledCommand:
 
     MIN_INTERVAL_SECONDS = 10
 
-    def __init__(self, command, next_run_in_seconds, args=None, timeout_in_seconds=None,
-                 items_remaining=0):
+    def __init__(
+        self,
+        command,
+        next_run_in_seconds,
+        args=None,
+        timeout_in_seconds=None,
+        items_remaining=0,
+    ):
         if next_run_in_seconds < self.MIN_INTERVAL_SECONDS:
-            demisto.info(f"ScheduledCommand: the interval {next_run_in_seconds} s is "
-                         f"below {self.MIN_INTERVAL_SECONDS} s; using "
-                         f"{self.MIN_INTERVAL_SECONDS} s")
+            demisto.info(
+                f"ScheduledCommand: the interval {next_run_in_seconds} s is "
+                f"below {self.MIN_INTERVAL_SECONDS} s; using "
+                f"{self.MIN_INTERVAL_SECONDS} s"
+            )
             next_run_in_seconds = self.MIN_INTERVAL_SECONDS
         self._command = command
         self._next_run = str(next_run_in_seconds)
@@ -1603,15 +1981,17 @@ class ScheduledCommand:
 
     @staticmethod
     def supports_polling():
-        """Tells whether the platform version can schedule commands (6.2.0 and later)."""
+        """Tells whether the platform can schedule commands (6.2.0 and later)."""
         return is_demisto_version_ge("6.2.0")
 
     @staticmethod
     def raise_error_if_not_supported():
         """Raises DemistoException when the platform cannot schedule commands."""
         if not ScheduledCommand.supports_polling():
-            raise DemistoException("ScheduledCommand is not supported by this platform "
-                                   "version; it needs 6.2.0 or later.")
+            raise DemistoException(
+                "ScheduledCommand is not supported by this platform "
+                "version; it needs 6.2.0 or later."
+            )
 
     def to_results(self):
         """Returns the entry keys: PollingCommand, NextRun, PollingArgs, Timeout, ..."""
@@ -1627,21 +2007,33 @@ class ScheduledCommand:
 class PollResult:
     """What a polling_function step returns: the response and whether to poll again."""
 
-    def __init__(self, response, continue_to_poll=False, args_for_next_run=None,
-                 partial_result=None):
+    def __init__(
+        self,
+        response,
+        continue_to_poll=False,
+        args_for_next_run=None,
+        partial_result=None,
+    ):
         self.response = response
         self.continue_to_poll = continue_to_poll
         self.args_for_next_run = args_for_next_run
         self.partial_result = partial_result
 
 
-def polling_function(name, interval=30, timeout=600, poll_message="Fetching Results:",
-                     polling_arg_name="polling", requires_polling_arg=True):
+def polling_function(
+    name,
+    interval=30,
+    timeout=600,
+    poll_message="Fetching Results:",
+    polling_arg_name="polling",
+    requires_polling_arg=True,
+):
     """Turns a function returning PollResult into a command that schedules itself.
 
     The wrapped function takes the command args first; `interval_in_seconds` and
     `timeout_in_seconds` in them override the decorator's values.
     """
+
     def decorator(func):
         @wraps(func)
         def inner(args, *arguments, **kwargs):
@@ -1663,12 +2055,17 @@ def polling_function(name, interval=30, timeout=600, poll_message="Fetching Resu
             response.scheduled_command = ScheduledCommand(
                 command=name,
                 next_run_in_seconds=arg_to_number(
-                    args.get("interval_in_seconds", interval)),
+                    args.get("interval_in_seconds", interval)
+                ),
                 args=next_args,
-                timeout_in_seconds=arg_to_number(args.get("timeout_in_seconds", timeout)),
+                timeout_in_seconds=arg_to_number(
+                    args.get("timeout_in_seconds", timeout)
+                ),
             )
             return response
+
         return inner
+
     return decorator
 
 
@@ -1681,12 +2078,26 @@ class CommandResults:
         TypeError: a bad outputs_key_field or content_format.
     """
 
-    def __init__(self, outputs_prefix=None, outputs_key_field=None, outputs=None,
-                 indicators=None, readable_output=None, raw_response=None,
-                 indicators_timeline=None, indicator=None, ignore_auto_extract=False,
-                 mark_as_note=False, tags=None, scheduled_command=None, relationships=None,
-                 entry_type=None, content_format=None, execution_metrics=None,
-                 replace_existing=False):
+    def __init__(
+        self,
+        outputs_prefix=None,
+        outputs_key_field=None,
+        outputs=None,
+        indicators=None,
+        readable_output=None,
+        raw_response=None,
+        indicators_timeline=None,
+        indicator=None,
+        ignore_auto_extract=False,
+        mark_as_note=False,
+        tags=None,
+        scheduled_command=None,
+        relationships=None,
+        entry_type=None,
+        content_format=None,
+        execution_metrics=None,
+        replace_existing=False,
+    ):
         if raw_response is None:
             raw_response = outputs
         if outputs is not None and not isinstance(outputs, dict) and not outputs_prefix:
@@ -1698,8 +2109,10 @@ class CommandResults:
         if entry_type is None:
             entry_type = EntryType.NOTE
         if content_format is not None and not EntryFormat.is_valid_type(content_format):
-            raise TypeError(f"content_format {content_format} is invalid, "
-                            "see CommonServerPython.EntryFormat")
+            raise TypeError(
+                f"content_format {content_format} is invalid, "
+                "see CommonServerPython.EntryFormat"
+            )
 
         self.indicators = indicators
         self.indicator = indicator
@@ -1725,11 +2138,14 @@ class CommandResults:
             head, dot, last = self.outputs_prefix.rpartition(".")
             if not dot:
                 raise DemistoException(
-                    "outputs_prefix must be a nested path to replace an existing key.")
+                    "outputs_prefix must be a nested path to replace an existing key."
+                )
             return f"{head}(true)", {last: self.outputs}
         if self._outputs_key_field:
-            clauses = " && ".join(f"val.{key} && val.{key} == obj.{key}"
-                                  for key in self._outputs_key_field)
+            clauses = " && ".join(
+                f"val.{key} && val.{key} == obj.{key}"
+                for key in self._outputs_key_field
+            )
             return f"{self.outputs_prefix}({clauses})", self.outputs
         return self.outputs_prefix, self.outputs
 
@@ -1744,9 +2160,11 @@ class CommandResults:
 
         if self.outputs is not None and self.outputs != []:
             if not self.readable_output:
-                human_readable = (tableToMarkdown("Results", self.outputs)
-                                  if isinstance(self.outputs, (dict, list))
-                                  else self.outputs)
+                human_readable = (
+                    tableToMarkdown("Results", self.outputs)
+                    if isinstance(self.outputs, (dict, list))
+                    else self.outputs
+                )
             if self.outputs_prefix:
                 key, value = self._outputs_key()
                 outputs[key] = value
@@ -1757,10 +2175,16 @@ class CommandResults:
         if content_format is None:
             textual = isinstance(self.raw_response, (str, bytes, int))
             content_format = EntryFormat.TEXT if textual else EntryFormat.JSON
-        relationships = [relationship.to_entry() for relationship in
-                         self.relationships or () if relationship.to_entry()]
-        timeline = (self.indicators_timeline.indicators_timeline
-                    if self.indicators_timeline else [])
+        relationships = [
+            relationship.to_entry()
+            for relationship in self.relationships or ()
+            if relationship.to_entry()
+        ]
+        timeline = (
+            self.indicators_timeline.indicators_timeline
+            if self.indicators_timeline
+            else []
+        )
         entry = {
             "Type": self.entry_type,
             "ContentsFormat": content_format,
@@ -1775,12 +2199,14 @@ class CommandResults:
         if self.tags:
             entry["Tags"] = self.tags
         if self.execution_metrics:
-            entry.update({
-                "Type": EntryType.EXECUTION_METRICS,
-                "Contents": "Metrics reported successfully.",
-                "ContentsFormat": EntryFormat.TEXT,
-                "APIExecutionMetrics": self.execution_metrics,
-            })
+            entry.update(
+                {
+                    "Type": EntryType.EXECUTION_METRICS,
+                    "Contents": "Metrics reported successfully.",
+                    "ContentsFormat": EntryFormat.TEXT,
+                    "APIExecutionMetrics": self.execution_metrics,
+                }
+            )
         if self.scheduled_command:
             entry.update(self.scheduled_command.to_results())
         return entry
@@ -1850,40 +2276,51 @@ def return_error(message, error="", outputs=None):
 
     message = message if isinstance(message, str) else str(message)
     command = demisto.command()
-    if command in SERVER_HANDLED_COMMANDS:
+    if command in _SERVER_HANDLED_COMMANDS:
         raise Exception(message)
-    if command == "get-modified-remote-data" and not isinstance(error,
-                                                                 NotImplementedError):
+    if command == "get-modified-remote-data" and not isinstance(
+        error, NotImplementedError
+    ):
         message = "skip update. error: " + message
-    demisto.results({
-        "Type": entryTypes["error"],
-        "ContentsFormat": formats["text"],
-        "Contents": _cut_long_message(message),
-        "EntryContext": outputs,
-    })
+    demisto.results(
+        {
+            "Type": entryTypes["error"],
+            "ContentsFormat": formats["text"],
+            "Contents": _cut_long_message(message),
+            "EntryContext": outputs,
+        }
+    )
     sys.exit(0)
 
 
-def return_warning(message, exit=False, warning="", outputs=None,
-                   ignore_auto_extract=False):
+def return_warning(
+    message, exit=False, warning="", outputs=None, ignore_auto_extract=False
+):
     """Sends a warning entry; ends the command with sys.exit(0) when exit is set."""
     LOG(message)
     if warning:
         LOG(str(warning))
     LOG.print_log()
-    demisto.results({
-        "Type": entryTypes["warning"],
-        "ContentsFormat": formats["text"],
-        "IgnoreAutoExtract": ignore_auto_extract,
-        "Contents": str(message),
-        "EntryContext": outputs,
-    })
+    demisto.results(
+        {
+            "Type": entryTypes["warning"],
+            "ContentsFormat": formats["text"],
+            "IgnoreAutoExtract": ignore_auto_extract,
+            "Contents": str(message),
+            "EntryContext": outputs,
+        }
+    )
     if exit:
         sys.exit(0)
 
 
-def return_outputs(readable_output, outputs=None, raw_response=None, timeline=None,
-                   ignore_auto_extract=False):
+def return_outputs(
+    readable_output,
+    outputs=None,
+    raw_response=None,
+    timeline=None,
+    ignore_auto_extract=False,
+):
     """Sends one note entry (the older way to return results)."""
     timeline_list = [timeline] if isinstance(timeline, dict) else timeline
     for item in timeline_list or ():
@@ -1891,7 +2328,8 @@ def return_outputs(readable_output, outputs=None, raw_response=None, timeline=No
     entry = {
         "Type": entryTypes["note"],
         "HumanReadable": readable_output,
-        "ContentsFormat": formats["text"] if isinstance(raw_response, STRING_TYPES)
+        "ContentsFormat": formats["text"]
+        if isinstance(raw_response, STRING_TYPES)
         else formats["json"],
         "Contents": raw_response,
         "EntryContext": outputs,
@@ -1907,12 +2345,17 @@ def return_outputs(readable_output, outputs=None, raw_response=None, timeline=No
     demisto.results(entry)
 
 
-# Files ---------------------------------------------------------------------------------
+# Files -------------------------------------------------------------------------------
 
 
 def _file_entry(filename, file_id, file_type):
-    return {"Contents": "", "ContentsFormat": formats["text"], "Type": file_type,
-            "File": filename, "FileID": file_id}
+    return {
+        "Contents": "",
+        "ContentsFormat": formats["text"],
+        "Type": file_type,
+        "File": filename,
+        "FileID": file_id,
+    }
 
 
 def fileResult(filename, data, file_type=None):
@@ -1939,7 +2382,7 @@ def file_result_existing_file(filename, saveFilename=None):
     return _file_entry(saveFilename or filename, file_id, entryTypes["file"])
 
 
-# Integration context -------------------------------------------------------------------
+# Integration context -----------------------------------------------------------------
 
 
 def is_versioned_context_available():
@@ -1978,7 +2421,7 @@ def update_integration_context(context, object_keys=None, sync=True):
     return set_integration_context(stored, sync, version)
 
 
-# Proxy and TLS -------------------------------------------------------------------------
+# Proxy and TLS -----------------------------------------------------------------------
 
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 _CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -2004,8 +2447,12 @@ def ensure_proxy_has_http_prefix():
             os.environ[name] = "http://" + value
 
 
-def handle_proxy(proxy_param_name="proxy", checkbox_default_value=False,
-                 handle_insecure=True, insecure_param_name=None):
+def handle_proxy(
+    proxy_param_name="proxy",
+    checkbox_default_value=False,
+    handle_insecure=True,
+    insecure_param_name=None,
+):
     """Applies the proxy and insecure instance parameters to the environment.
 
     Returns:
@@ -2023,13 +2470,15 @@ def handle_proxy(proxy_param_name="proxy", checkbox_default_value=False,
     else:
         skip_proxy()
     if handle_insecure:
-        names = (insecure_param_name,) if insecure_param_name else ("insecure", "unsecure")
+        names = (
+            (insecure_param_name,) if insecure_param_name else ("insecure", "unsecure")
+        )
         if any(params.get(name, False) for name in names):
             skip_cert_verification()
     return proxies
 
 
-# HTTP client ---------------------------------------------------------------------------
+# HTTP client -------------------------------------------------------------------------
 
 
 class SSLAdapter(HTTPAdapter):
@@ -2052,15 +2501,21 @@ class SSLAdapter(HTTPAdapter):
 
 
 _CONNECT_TIMEOUT_MESSAGE = (
-    "Connection Timeout Error - potential reasons might be that the Server URL parameter "
-    "is incorrect or that the Server is not accessible from your host."
+    "Connection Timeout Error - potential reasons might be that the Server URL "
+    "parameter is incorrect or that the Server is not accessible from your host."
 )
-_SSL_MESSAGE = ("SSL Certificate Verification Failed - try selecting 'Trust any "
-                "certificate' checkbox in the integration configuration.")
-_PROXY_MESSAGE = ("Proxy Error - if the 'Use system proxy' checkbox in the integration "
-                  "configuration is selected, try clearing the checkbox.")
-_CONNECTION_MESSAGE = ("Verify that the server URL parameter is correct and that you have "
-                       "access to the server from your host.")
+_SSL_MESSAGE = (
+    "SSL Certificate Verification Failed - try selecting 'Trust any "
+    "certificate' checkbox in the integration configuration."
+)
+_PROXY_MESSAGE = (
+    "Proxy Error - if the 'Use system proxy' checkbox in the integration "
+    "configuration is selected, try clearing the checkbox."
+)
+_CONNECTION_MESSAGE = (
+    "Verify that the server URL parameter is correct and that you have "
+    "access to the server from your host."
+)
 
 
 def _calling_entity_name():
@@ -2078,8 +2533,16 @@ class BaseClient:
 
     REQUESTS_TIMEOUT = 60
 
-    def __init__(self, base_url, verify=True, proxy=False, ok_codes=tuple(), headers=None,
-                 auth=None, timeout=REQUESTS_TIMEOUT):
+    def __init__(
+        self,
+        base_url,
+        verify=True,
+        proxy=False,
+        ok_codes=tuple(),
+        headers=None,
+        auth=None,
+        timeout=REQUESTS_TIMEOUT,
+    ):
         self._base_url = base_url
         self._verify = verify
         self._ok_codes = ok_codes
@@ -2107,13 +2570,24 @@ class BaseClient:
         except Exception:  # noqa: BLE001 - nothing may escape a finaliser
             pass
 
-    def _implement_retry(self, retries=0, status_list_to_retry=None, backoff_factor=5,
-                         raise_on_redirect=False, raise_on_status=False):
+    def _implement_retry(
+        self,
+        retries=0,
+        status_list_to_retry=None,
+        backoff_factor=5,
+        raise_on_redirect=False,
+        raise_on_status=False,
+    ):
         """Mounts a retrying adapter on https:// only (plain http is never retried)."""
         retry = Retry(
-            total=retries, read=retries, connect=retries, status=retries,
-            backoff_factor=backoff_factor, status_forcelist=status_list_to_retry,
-            raise_on_status=raise_on_status, raise_on_redirect=raise_on_redirect,
+            total=retries,
+            read=retries,
+            connect=retries,
+            status=retries,
+            backoff_factor=backoff_factor,
+            status_forcelist=status_list_to_retry,
+            raise_on_status=raise_on_status,
+            raise_on_redirect=raise_on_redirect,
             allowed_methods=frozenset(["GET", "POST", "PUT", "PATCH", "DELETE"]),
         )
         if self._verify:
@@ -2122,13 +2596,32 @@ class BaseClient:
             adapter = SSLAdapter(max_retries=retry, verify=self._verify)
         self._session.mount("https://", adapter)
 
-    def _http_request(self, method, url_suffix="", full_url=None, headers=None, auth=None,
-                      json_data=None, params=None, data=None, files=None, timeout=None,
-                      resp_type="json", ok_codes=None, return_empty_response=False,
-                      retries=0, status_list_to_retry=None, backoff_factor=5,
-                      raise_on_redirect=False, raise_on_status=False, error_handler=None,
-                      empty_valid_codes=None, params_parser=None, with_metrics=False,
-                      **kwargs):
+    def _http_request(
+        self,
+        method,
+        url_suffix="",
+        full_url=None,
+        headers=None,
+        auth=None,
+        json_data=None,
+        params=None,
+        data=None,
+        files=None,
+        timeout=None,
+        resp_type="json",
+        ok_codes=None,
+        return_empty_response=False,
+        retries=0,
+        status_list_to_retry=None,
+        backoff_factor=5,
+        raise_on_redirect=False,
+        raise_on_status=False,
+        error_handler=None,
+        empty_valid_codes=None,
+        params_parser=None,
+        with_metrics=False,
+        **kwargs,
+    ):
         """Sends one request and returns the reply cast to resp_type.
 
         Raises:
@@ -2138,20 +2631,38 @@ class BaseClient:
         try:
             address = full_url or urljoin(self._base_url, url_suffix)
             if retries:
-                self._implement_retry(retries, status_list_to_retry, backoff_factor,
-                                      raise_on_redirect, raise_on_status)
+                self._implement_retry(
+                    retries,
+                    status_list_to_retry,
+                    backoff_factor,
+                    raise_on_redirect,
+                    raise_on_status,
+                )
             if params and params_parser:
                 params = urllib.parse.urlencode(params, quote_via=params_parser)
             response = self._session.request(
-                method, address, verify=self._verify, params=params, data=data,
-                json=json_data, files=files, headers=headers or self._headers,
-                auth=auth or self._auth, timeout=timeout or self.timeout, **kwargs,
+                method,
+                address,
+                verify=self._verify,
+                params=params,
+                data=data,
+                json=json_data,
+                files=files,
+                headers=headers or self._headers,
+                auth=auth or self._auth,
+                timeout=timeout or self.timeout,
+                **kwargs,
             )
 
             if not self._is_status_code_valid(response, ok_codes):
                 self._handle_error(error_handler, response, with_metrics)
-            return self._handle_success(response, resp_type, empty_valid_codes,
-                                        return_empty_response, with_metrics)
+            return self._handle_success(
+                response,
+                resp_type,
+                empty_valid_codes,
+                return_empty_response,
+                with_metrics,
+            )
         except requests.exceptions.ConnectTimeout as exc:
             raise DemistoException(_CONNECT_TIMEOUT_MESSAGE, exc) from exc
         except requests.exceptions.SSLError as exc:
@@ -2180,11 +2691,20 @@ class BaseClient:
         else:
             self.client_error_handler(response)
 
-    def _handle_success(self, response, resp_type, empty_valid_codes,
-                        return_empty_response, with_metrics=False):
+    def _handle_success(
+        self,
+        response,
+        resp_type,
+        empty_valid_codes,
+        return_empty_response,
+        with_metrics=False,
+    ):
         if with_metrics:
             self.execution_metrics.success += 1
-        if response.status_code in (empty_valid_codes or [204]) and return_empty_response:
+        if (
+            response.status_code in (empty_valid_codes or [204])
+            and return_empty_response
+        ):
             return response
         return self.cast_response(response, resp_type)
 
@@ -2208,7 +2728,9 @@ class BaseClient:
             if raise_on_error:
                 raise DemistoException(
                     f"Failed to parse {resp_type} object from response: {res.content}",
-                    exc, res) from exc
+                    exc,
+                    res,
+                ) from exc
             return None
 
     def client_error_handler(self, res):
@@ -2227,14 +2749,19 @@ class BaseClient:
             ErrorTypes.QUOTA_ERROR: "quota_error",
             ErrorTypes.SERVICE_ERROR: "service_error",
         }.get(category, "general_error")
-        setattr(self.execution_metrics, attribute,
-                getattr(self.execution_metrics, attribute) + 1)
+        setattr(
+            self.execution_metrics,
+            attribute,
+            getattr(self.execution_metrics, attribute) + 1,
+        )
 
     def determine_error_type(self, response):
         """Returns the ErrorTypes category of a failed reply."""
-        return {401: ErrorTypes.AUTH_ERROR, 429: ErrorTypes.QUOTA_ERROR,
-                500: ErrorTypes.SERVICE_ERROR}.get(response.status_code,
-                                                   ErrorTypes.GENERAL_ERROR)
+        return {
+            401: ErrorTypes.AUTH_ERROR,
+            429: ErrorTypes.QUOTA_ERROR,
+            500: ErrorTypes.SERVICE_ERROR,
+        }.get(response.status_code, ErrorTypes.GENERAL_ERROR)
 
     def is_polling_in_progress(self, response):
         """Tells whether a reply means a polling step is still running (never here)."""
@@ -2254,4 +2781,6 @@ def _retry_message(exc, retries):
         reason = f"Reason: {exc.args[0].reason.args[0]}"
     except (AttributeError, IndexError, TypeError):
         reason = ""
-    return f"Max Retries Error- Request attempts with {retries} retries failed. \n{reason}"
+    return (
+        f"Max Retries Error- Request attempts with {retries} retries failed. \n{reason}"
+    )

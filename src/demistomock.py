@@ -74,7 +74,7 @@ def debug(msg, *args):
 
 
 def error(msg, *args):
-    """Writes an error line to the integration log; it is kept and shown, never dropped."""
+    """Writes an error line to the integration log; it is kept and shown."""
     _run().log("error", _text(msg, args))
 
 

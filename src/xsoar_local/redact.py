@@ -9,13 +9,19 @@ from typing import Any
 
 MASK = "<XX_REPLACED>"
 SECRET_KEY_PARTS = (
-    "password", "secret", "token", "authorization", "credential", "apikey", "api_key",
+    "password",
+    "secret",
+    "token",
+    "authorization",
+    "credential",
+    "apikey",
+    "api_key",
     "private",
 )
 
 
 def is_secret_key(key: Any) -> bool:
-    """True for a key whose value must never be shown (client_secret, access_token, …)."""
+    """True for a key whose value must never be shown (client_secret, token, …)."""
     lowered = str(key).lower().replace("-", "_")
     return any(part in lowered for part in SECRET_KEY_PARTS)
 
@@ -55,6 +61,8 @@ def secret_values(value: Any) -> set[str]:
 def mask_text(text: Any, secrets: Iterable[str]) -> str:
     """text with each known secret (of four characters or more) replaced by the mask."""
     text = str(text)
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+    for secret in sorted(
+        {s for s in secrets if s and len(s) >= 4}, key=len, reverse=True
+    ):
         text = text.replace(secret, MASK)
     return text

@@ -76,11 +76,13 @@ class RunResult:
     @property
     def errors(self) -> list[dict]:
         """The error entries (Type 4)."""
-        return [entry for entry in self.entries if _entry_type(entry) == ERROR_ENTRY_TYPE]
+        return [
+            entry for entry in self.entries if _entry_type(entry) == ERROR_ENTRY_TYPE
+        ]
 
 
 def resolve_home(home: str | os.PathLike | None = None) -> Path:
-    """Returns the absolute home folder: home, else env XSOAR_LOCAL_HOME, else ./.warroom."""
+    """Returns the absolute home: home, else $XSOAR_LOCAL_HOME, else ./.warroom."""
     return Path(home or os.environ.get(HOME_ENV) or DEFAULT_HOME).resolve()
 
 
@@ -106,7 +108,9 @@ def instance_folder(instance: str, home: str | os.PathLike | None = None) -> Pat
     return resolve_home(home) / "instances" / instance
 
 
-def reset_instance(instance: str = "default", home: str | os.PathLike | None = None) -> None:
+def reset_instance(
+    instance: str = "default", home: str | os.PathLike | None = None
+) -> None:
     """Forgets an instance's integration context and last run."""
     folder = instance_folder(instance, home)
     for name in (Invocation.CONTEXT_FILE, Invocation.LAST_RUN_FILE):
@@ -188,7 +192,7 @@ class Invocation:
             "command": self.command,
         }
 
-    # Running --------------------------------------------------------------------------
+    # Running -------------------------------------------------------------------------
 
     def run(self, main: Callable[[], Any]) -> None:
         """Runs an integration's main() as this invocation; never raises for its errors.
@@ -198,9 +202,15 @@ class Invocation:
         """
         global _active
         if self.state is not Lifecycle.NOT_STARTED:
-            raise RuntimeError("An invocation runs once; create a new one to run again.")
+            raise RuntimeError(
+                "An invocation runs once; create a new one to run again."
+            )
         with _RUN_LOCK:
-            previous_cwd, previous_env, previous = os.getcwd(), dict(os.environ), _active
+            previous_cwd, previous_env, previous = (
+                os.getcwd(),
+                dict(os.environ),
+                _active,
+            )
             self._start()
             _active = self
             try:
@@ -227,7 +237,7 @@ class Invocation:
             LOG.debug("%s ended through sys.exit(%s)", self.command, exc.code)
             if exc.code not in (0, None) and not self._has_error_entry():
                 self.add_error(f"{self.command} exited with status {exc.code}.")
-        except Exception as exc:  # noqa: BLE001 - the platform turns any crash into an entry
+        except Exception as exc:  # noqa: BLE001 - any crash becomes an error entry
             self.log("error", "".join(traceback.format_exception(exc)).rstrip())
             self.add_error(f"{self.command} failed unexpectedly: {_one_line(exc)}")
 
@@ -240,7 +250,7 @@ class Invocation:
     def _has_error_entry(self) -> bool:
         return any(_entry_type(entry) == ERROR_ENTRY_TYPE for entry in self.entries)
 
-    # Entries and logs -----------------------------------------------------------------
+    # Entries and logs ----------------------------------------------------------------
 
     def add_results(self, results: Any) -> None:
         """Records what the integration passed to demisto.results()."""
@@ -252,21 +262,25 @@ class Invocation:
 
     def add_error(self, message: str) -> None:
         """Records an error entry holding one masked line."""
-        self.entries.append({
-            "Type": ERROR_ENTRY_TYPE,
-            "ContentsFormat": "text",
-            "Contents": self.mask(message),
-            "EntryContext": None,
-        })
+        self.entries.append(
+            {
+                "Type": ERROR_ENTRY_TYPE,
+                "ContentsFormat": "text",
+                "Contents": self.mask(message),
+                "EntryContext": None,
+            }
+        )
 
     def add_warning(self, message: str) -> None:
         """Records a warning entry holding one masked line."""
-        self.entries.append({
-            "Type": WARNING_ENTRY_TYPE,
-            "ContentsFormat": "text",
-            "Contents": self.mask(message),
-            "EntryContext": None,
-        })
+        self.entries.append(
+            {
+                "Type": WARNING_ENTRY_TYPE,
+                "ContentsFormat": "text",
+                "Contents": self.mask(message),
+                "EntryContext": None,
+            }
+        )
 
     def mask(self, text: Any) -> str:
         """Returns text with this run's known secrets masked."""
@@ -284,7 +298,7 @@ class Invocation:
                 log_file.write(f"{stamp} [{self.instance}] {line}\n")
         return line
 
-    # Integration context and last run -------------------------------------------------
+    # Integration context and last run ------------------------------------------------
 
     def get_context(self) -> dict:
         """Returns a copy of the integration context."""
@@ -350,7 +364,9 @@ class Invocation:
     def _write_json(self, name: str, value: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.folder / f".{name}.tmp"
-        temporary.write_text(json.dumps(value, indent=2, sort_keys=True), encoding="utf-8")
+        temporary.write_text(
+            json.dumps(value, indent=2, sort_keys=True), encoding="utf-8"
+        )
         os.replace(temporary, self.folder / name)
 
 
