@@ -73,7 +73,7 @@ def read_config_file(path: Path | str) -> dict[str, Any]:
     """Reads a JSON or YAML mapping of parameter names.
 
     The client may be given as `client_id` / `client_secret` or as
-    `credentials: {identifier, password}`, not both.
+    `credentials: {identifier, password}`, not both. An empty file sets nothing.
 
     Raises:
         ConfigError: when the file cannot be read or holds no such mapping.
@@ -87,6 +87,7 @@ def read_config_file(path: Path | str) -> dict[str, Any]:
         ) from None
     except yaml.YAMLError:
         raise ConfigError(f"{path} is neither JSON nor YAML") from None
+    document = {} if document is None else document
     if not isinstance(document, Mapping):
         raise ConfigError(f"{path} must hold a mapping of parameter names to values")
 

@@ -13,11 +13,12 @@ import hashlib
 import ipaddress
 import json
 import logging
+import os
 import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -120,14 +121,14 @@ def is_file(entry: dict) -> bool:
 
 
 def entry_text(entry: dict) -> str:
-    """Returns an entry's HumanReadable, else its Contents as text."""
+    """Returns an entry's HumanReadable, else its Contents, as text (no end newline)."""
     if entry.get("HumanReadable"):
-        return str(entry["HumanReadable"])
+        return str(entry["HumanReadable"]).rstrip("\n")
     contents = entry.get("Contents")
     if contents in (None, ""):
         return ""
     if isinstance(contents, str):
-        return contents
+        return contents.rstrip("\n")
     return json.dumps(contents, indent=2, ensure_ascii=False, default=str)
 
 
@@ -353,23 +354,36 @@ class WarRoom:
             print(f"warroom: {outcome.error}", file=stderr)
             return
 
+        first_block = True
+        for to_stderr, text in self._shown(outcome, as_json):
+            if to_stderr:
+                print(text, file=stderr)
+                continue
+            if not first_block:
+                print(file=stdout)
+            print(text, file=stdout)
+            first_block = False
+
+    @staticmethod
+    def _shown(outcome: Outcome, as_json: bool) -> Iterator[tuple[bool, str]]:
+        """Yields, in entry order, each text the War Room shows and if on stderr."""
         files = iter(outcome.files)
         for entry in outcome.entries:
             if is_error(entry):
-                print(f"ERROR: {entry_text(entry)}", file=stderr)
+                yield True, f"ERROR: {entry_text(entry)}"
             elif is_warning(entry):
-                print(f"WARNING: {entry_text(entry)}", file=stderr)
+                yield True, f"WARNING: {entry_text(entry)}"
             elif is_file(entry):
                 saved = next(files, None)
                 if saved is not None:
-                    print(saved.line(), file=stderr if as_json else stdout)
+                    yield as_json, saved.line()
             elif not as_json and entry_text(entry):
-                print(entry_text(entry), end="\n\n", file=stdout)
+                yield False, entry_text(entry)
         for problem in outcome.problems:
-            print(f"ERROR: {problem}", file=stderr)
+            yield True, f"ERROR: {problem}"
         if as_json:
-            print(json.dumps(outcome.context, indent=2, ensure_ascii=False,
-                             default=str), file=stdout)
+            yield False, json.dumps(outcome.context, indent=2, ensure_ascii=False,
+                                    default=str)
 
     def command_names(self) -> list[str]:
         return self.spec.command_names()
@@ -501,6 +515,15 @@ def configure_logging(debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The `warroom` console script; returns the exit status."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`warroom ... | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ENTRY_ERROR
+
+
+def _main(argv: list[str] | None) -> int:
     options = build_parser().parse_args(argv)
     configure_logging(options.debug)
     try:

@@ -186,7 +186,7 @@ class TestPrint:
 
         expected = f'{TABLE}\n\nplain text\n\n{{\n  "b": [\n    1,\n    "ü"\n  ]\n}}'
         assert outcome.readable == expected
-        assert printed(room, outcome) == (expected + "\n\n", "")
+        assert printed(room, outcome) == (expected + "\n", "")
         assert outcome.error is None and outcome.exit_code == 0
 
     def test_warning_entries_go_to_stderr_and_exit_0(self, room, scripted):
@@ -196,7 +196,7 @@ class TestPrint:
 
         assert outcome.readable == "first"
         assert (outcome.error, outcome.exit_code) == (None, 0)
-        assert printed(room, outcome) == ("first\n\n", "WARNING: Stopped polling.\n")
+        assert printed(room, outcome) == ("first\n", "WARNING: Stopped polling.\n")
 
     def test_error_entries_go_to_stderr_and_exit_1(self, room, scripted):
         scripted.entries = [note("before"), {"Type": 4, "Contents": "Failed: boom"}]
@@ -205,7 +205,7 @@ class TestPrint:
 
         assert outcome.error == "Failed: boom"
         assert outcome.exit_code == 1
-        assert printed(room, outcome) == ("before\n\n", "ERROR: Failed: boom\n")
+        assert printed(room, outcome) == ("before\n", "ERROR: Failed: boom\n")
 
     def test_json_prints_the_merged_context_instead(self, room, scripted):
         key = "Cofense.Job(val.id && val.id == obj.id)"

@@ -51,7 +51,7 @@ def test_main__one_line(cli, capsys):
     status = main([*cli.options, "!fake-show", "id=7"])
 
     assert status == 0
-    assert capsys.readouterr().out == TABLE + "\n\n"
+    assert capsys.readouterr().out == TABLE + "\n"
     assert cli.scripted.calls[0][:2] == ("fake-show", {"id": "7", "size": "50"})
 
 
@@ -106,7 +106,7 @@ def test_main__reads_piped_lines(cli, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert status == 2
     assert [call[1]["id"] for call in cli.scripted.calls] == ["1"]
-    assert captured.out == "done\n\n"
+    assert captured.out == "done\n"
     assert captured.err == "warroom: fake-show needs the argument 'id'\n"
 
 
@@ -130,7 +130,7 @@ def test_main__prompt(cli, monkeypatch, capsys):
     assert status == 0
     assert prompts == ["warroom> "] * 5
     assert captured.out == (f"{warroom.HELP_TEXT}\ntest-module\nfake-show\n"
-                            "fake-job-create\ndone\n\n\n")
+                            "fake-job-create\ndone\n\n")
     assert captured.err == "warroom: fake-show needs the argument 'id'\n"
     assert cli.scripted.calls[0][1] == {"id": "9", "size": "50"}
 

@@ -104,6 +104,12 @@ def test_yaml_config_with_credentials_mapping(spec, write_config):
     assert params["insecure"] is False
 
 
+def test_empty_config_file_sets_nothing(spec, write_config):
+    path = write_config("", suffix=".yml")
+
+    assert params_of(spec, path, VISION_URL=REMOTE)["url"] == REMOTE
+
+
 def test_remote_url_gets_no_demo_credentials(spec):
     assert "credentials" not in params_of(spec, VISION_URL=REMOTE)
 
