@@ -5,12 +5,15 @@ A line may take a value from the context of an earlier line with `${Context.Path
 way an analyst would. Values that change on every run are replaced by stable ones.
 """
 
+import copy
+import hashlib
 import json
 import logging
 import re
 import tempfile
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from freezegun import freeze_time
 LOG = logging.getLogger(__name__)
 
 # The moment the examples are recorded at, for the emulator and the integration alike.
-RECORDING_TIME = "2022-08-10T09:30:00Z"
+RECORDING_TIME = "2022-08-10T04:30:00+00:00"
 PLACEHOLDER = re.compile(r"\$\{(?P<path>[A-Za-z0-9_.]+)\}")
 CONTEXT_KEY_FILTER = re.compile(r"\(.*\)$")
 UUID_PATTERN = re.compile(
@@ -83,6 +86,23 @@ def lookup(context: dict, path: str) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
 
+def file_context(saved) -> dict:
+    """Returns the `File` context XSOAR derives from a returned file's bytes.
+
+    Args:
+        saved: a file the War Room kept, with `name` and `path`.
+    """
+    data = Path(saved.path).read_bytes()
+    return {
+        "Name": saved.name,
+        "Size": len(data),
+        "MD5": hashlib.md5(data).hexdigest(),
+        "SHA1": hashlib.sha1(data).hexdigest(),
+        "SHA256": hashlib.sha256(data).hexdigest(),
+        "Extension": Path(saved.name).suffix.lstrip("."),
+    }
+
+
 def merge_context(target: dict, update: dict) -> None:
     """Merges one run's context into the context of the runs before it, key by key."""
     for key, value in update.items():
@@ -125,7 +145,16 @@ def stabilise_uuids(recordings: list[Recording]) -> list[Recording]:
     ]
 
 
-def _run_lines(warroom, lines: list[str]) -> list[Recording]:
+def run_lines(warroom, lines: list[str]) -> list[Recording]:
+    """Runs War Room lines in order, filling placeholders from the context so far.
+
+    Args:
+        warroom: anything with `run(line)` returning a War Room outcome.
+        lines: the lines, placeholders unfilled.
+
+    Raises:
+        ExampleFailed: when a line ends in an error entry.
+    """
     recordings = []
     merged: dict = {}
     for template in lines:
@@ -135,10 +164,13 @@ def _run_lines(warroom, lines: list[str]) -> list[Recording]:
             raise ExampleFailed(f"{line!r} failed: {outcome.error}")
 
         context = plain_context(outcome.context or {})
-        merge_context(merged, context)
-        recordings.append(
-            Recording(command_name(line), line, context, outcome.readable)
-        )
+        if outcome.files and "File" not in context:
+            files = [file_context(saved) for saved in outcome.files]
+            context["File"] = files[0] if len(files) == 1 else files
+        merge_context(merged, copy.deepcopy(context))
+        shown = [outcome.readable] + [saved.line() for saved in outcome.files]
+        readable = "\n\n".join(text for text in shown if text)
+        recordings.append(Recording(command_name(line), line, context, readable))
         LOG.debug("recorded an example of %s", command_name(line))
     return recordings
 
@@ -155,11 +187,12 @@ def record_examples(lines: list[str]) -> list[Recording]:
     Raises:
         ExampleFailed: when a line ends in an error entry.
     """
+    # Imported here so the helpers above work without the emulator and War Room.
     from vision_emulator import serve
     from xsoar_local.warroom import WarRoom
 
     with freeze_time(RECORDING_TIME), tempfile.TemporaryDirectory() as scratch:
-        with serve(port=0) as server:
+        with serve(port=0, frozen_at=datetime.fromisoformat(RECORDING_TIME)) as server:
             params = {
                 "url": server.url,
                 "credentials": {
@@ -173,5 +206,5 @@ def record_examples(lines: list[str]) -> list[Recording]:
                 out=Path(scratch) / "files",
                 warp=True,
             )
-            recordings = _run_lines(warroom, lines)
+            recordings = run_lines(warroom, lines)
     return stabilise_uuids(recordings)
