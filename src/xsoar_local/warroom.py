@@ -18,6 +18,7 @@ import re
 import shutil
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,8 @@ LOOPBACK_NAMES = ("localhost",)
 FILE_NAME_LIMIT = 120
 SUFFIX_LIMIT = 16
 FALLBACK_FILE_NAME = "file"
-UNSAFE_FILE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode's "other" categories: control, format, surrogate, private and unassigned.
+UNSAFE_CATEGORY = "C"
 HASH_CHUNK_BYTES = 1 << 16
 HELP_TEXT = """\
 Type an XSOAR command line, e.g. !cofense-message-searches-list size=2
@@ -109,14 +111,17 @@ class Outcome:
 
 
 def is_error(entry: dict) -> bool:
+    """True for an error entry (Type 4)."""
     return entry.get("Type") == ERROR_ENTRY_TYPE
 
 
 def is_warning(entry: dict) -> bool:
+    """True for a warning entry (Type 11)."""
     return entry.get("Type") == WARNING_ENTRY_TYPE
 
 
 def is_file(entry: dict) -> bool:
+    """True for a file or info-file entry (Type 3 or 9) that names its file."""
     return entry.get("Type") in FILE_ENTRY_TYPES and bool(entry.get("FileID"))
 
 
@@ -133,7 +138,12 @@ def entry_text(entry: dict) -> str:
 
 
 def merge_context(entries: Iterable[dict]) -> dict:
-    """Merges the entries' EntryContext; a repeated key gathers its values in a list."""
+    """Merges the entries' EntryContext; a repeated key gathers its values in a list.
+
+    XSOAR would also fold items whose key fields match (`val.id == obj.id`); that is
+    left out because one line's entries rarely repeat an item, and applying the key
+    expressions of the context keys would remove the difference.
+    """
     merged: dict = {}
     for entry in entries:
         for key, value in (entry.get("EntryContext") or {}).items():
@@ -148,11 +158,13 @@ def merge_context(entries: Iterable[dict]) -> dict:
 def safe_file_name(name: Any) -> str:
     """Reduces a returned file's name to a base name that cannot choose a path.
 
-    Path parts and control characters are dropped and the length is bounded,
-    keeping the extension; a name with nothing left becomes `file`.
+    Path parts, control and format characters (such as bidi overrides) are dropped
+    and the length is bounded, keeping the extension; an empty result becomes `file`.
     """
     base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = UNSAFE_FILE_NAME_CHARS.sub("", base).strip().lstrip(".")
+    base = "".join(char for char in base
+                   if not unicodedata.category(char).startswith(UNSAFE_CATEGORY))
+    base = base.strip().lstrip(".")
     if not base:
         return FALLBACK_FILE_NAME
     if len(base) > FILE_NAME_LIMIT:
@@ -287,6 +299,9 @@ class WarRoom:
                 home=self.home, module=self.module, sleep=self._poll_sleep(command),
             )
         except WarpError as exc:
+            # The entries of the runs before the failed advance are lost, because
+            # run_command returns nothing when its sleep raises; a partial result
+            # from the runtime would keep them.
             return Outcome(error=str(exc), problems=[str(exc)])
         except ImportError as exc:
             problem = f"cannot import the integration {self.module}: {exc}"

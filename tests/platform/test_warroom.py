@@ -282,6 +282,7 @@ class TestFiles:
     pytest.param("/abs/dir/x.txt", "x.txt", id="absolute"),
     pytest.param("..\\..\\win.ini", "win.ini", id="windows-parts"),
     pytest.param("a\x00b\x1b[31mc\n.txt", "ab[31mc.txt", id="control-chars"),
+    pytest.param("invoice\u202egpj.exe", "invoicegpj.exe", id="bidi-override"),
     pytest.param("..", "file", id="dots-only"),
     pytest.param(".bashrc", "bashrc", id="hidden-name"),
     pytest.param("", "file", id="empty"),

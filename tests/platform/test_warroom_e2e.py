@@ -156,6 +156,14 @@ def test_polling__warp_advances_the_emulator_clock(open_room):
     assert [body for _, _, body in clock.requests] == [{"seconds": 10}] * 2
 
 
+def test_missing_module_is_an_error_outcome(open_room):
+    outcome = open_room(module="WarRoomNoSuchModule").run("!fake-count")
+
+    assert outcome.exit_code == 1
+    assert outcome.error == ("cannot import the integration WarRoomNoSuchModule: "
+                             "No module named 'WarRoomNoSuchModule'")
+
+
 def test_instances_keep_their_own_integration_context(open_room):
     first, again, other = open_room(), open_room(), open_room(instance="second")
 
