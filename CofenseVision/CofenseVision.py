@@ -111,9 +111,10 @@ DATE_ARGUMENT_FORMS = (
 
 # Markdown that an email could use to break a table or plant a link is escaped; control
 # characters become spaces and line breaks become <br>, so each record stays on one row.
-_MARKDOWN_ESCAPES = {ord(char): "\\" + char for char in "\\`*_{}[]()#+!<>|~"}
-_MARKDOWN_ESCAPES.update({code: " " for code in range(32) if code not in (10, 13)})
-_MARKDOWN_ESCAPES.update({10: "<br>", 13: "", 127: " "})
+_MARKDOWN_ESCAPES = {char: "\\" + char for char in "\\`*_{}[]()#+!<>|~"}
+_MARKDOWN_ESCAPES.update({chr(code): " " for code in (*range(32), 127)})
+_MARKDOWN_ESCAPES.update({"\n": "<br>", "\r": ""})
+_MARKDOWN_SPECIAL = re.compile("[" + re.escape("".join(_MARKDOWN_ESCAPES)) + "]")
 _FILE_NAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
@@ -636,9 +637,12 @@ def _text_arg(args: dict, name: str, *, required: bool = False) -> str | None:
 
 
 def _shown(value: Any, limit: int = 60) -> str:
-    """A user's value as quoted in an error message, bounded in length."""
+    """A user's value as quoted in an error message: one line, bounded in length."""
     text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def parse_int_arg(
@@ -933,7 +937,11 @@ def escape_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         value = "\n".join(str(item) for item in value if item is not None)
-    return str(value).translate(_MARKDOWN_ESCAPES)
+    return _MARKDOWN_SPECIAL.sub(_escape_match, str(value))
+
+
+def _escape_match(match: re.Match) -> str:
+    return _MARKDOWN_ESCAPES[match.group()]
 
 
 def render_table(title: str, columns: Iterable[Column], records: list[dict],
