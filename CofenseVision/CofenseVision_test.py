@@ -2054,7 +2054,7 @@ def unescape_cell(cell: str) -> str:
 class TestEscaping:
     """Text from emails stays one cell of one row, and nothing of it is lost."""
 
-    @settings(deadline=None, max_examples=200)
+    @settings(deadline=None, max_examples=100)
     @given(first=EMAIL_TEXT, second=EMAIL_TEXT)
     def test_any_text_stays_in_its_cell(self, first, second):
         """Given any two texts, When tabled, Then one row of two cells, text intact."""
