@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from xsoar_local import redact
 from xsoar_local.ymlspec import IntegrationSpec
@@ -78,6 +77,8 @@ def read_config_file(path: Path | str) -> dict[str, Any]:
     Raises:
         ConfigError: when the file cannot be read or holds no such mapping.
     """
+    import yaml  # only a config file needs it; the War Room's start stays quick
+
     path = Path(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -7,13 +7,19 @@ listed values. `IntegrationSpec.apply` does the same. It does not check argument
 """
 
 import difflib
+import hashlib
+import json
+import logging
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from xsoar_local.commandline import CommandLine
+
+LOG = logging.getLogger(__name__)
 
 DEFAULT_YML = Path("CofenseVision") / "CofenseVision.yml"
 # The repository root when the package runs from its checkout (src/xsoar_local).
@@ -181,6 +187,32 @@ class IntegrationSpec:
         }
 
 
+def _read_document(path: Path) -> dict:
+    """The yml as data, through a JSON copy kept per file version (parsing is slow)."""
+    stat = path.stat()
+    version = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+    cache = Path(tempfile.gettempdir()) / (
+        f"xsoar-local-spec-{hashlib.sha256(version).hexdigest()[:20]}.json")
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    import yaml  # parsed once per file version; the JSON copy serves later starts
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"not YAML: {exc}") from None
+    try:
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(document), encoding="utf-8")
+        partial.replace(cache)
+    except (OSError, TypeError, ValueError):
+        LOG.debug("could not keep a parsed copy of %s", path)
+    return document
+
+
 def load_spec(path: Path | str) -> IntegrationSpec:
     """Reads an integration yml.
 
@@ -189,7 +221,7 @@ def load_spec(path: Path | str) -> IntegrationSpec:
     """
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = _read_document(path)
         commands = [CommandSpec.from_yml(item)
                     for item in document["script"]["commands"]]
         params = [ParamSpec.from_yml(item)
@@ -198,7 +230,7 @@ def load_spec(path: Path | str) -> IntegrationSpec:
         raise SpecError(
             f"cannot read the integration yml {path}: {exc.strerror}"
         ) from None
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise SpecError(
             f"{path} is no integration yml ({type(exc).__name__})"
         ) from None
