@@ -52,11 +52,23 @@ def ensure_environment() -> Path:
     return python
 
 
+def compile_sources(python: Path) -> None:
+    """Writes bytecode for the project's modules, so a War Room start skips compiling.
+
+    Needed because an environment may set PYTHONDONTWRITEBYTECODE, and then every
+    process would compile the integration and the stand-in again.
+    """
+    folders = [str(ROOT / "src"), str(ROOT / "CofenseVision")]
+    subprocess.run([str(python), "-m", "compileall", "-q", *folders],
+                   check=False, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in TASKS:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     python = ensure_environment()
+    compile_sources(python)
     command = [str(python), *TASKS[argv[0]], *argv[1:]]
     return subprocess.run(command, cwd=ROOT).returncode
 
