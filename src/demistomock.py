@@ -2,17 +2,21 @@
 
 Each function reads or writes the current run of `xsoar_local.runtime`. Outside a run
 (unit tests that patch these functions) it works on empty arguments and parameters and
-an in-memory integration context. `callingContext` and `is_debug` follow the current
-run. A platform function this stand-in lacks raises NotImplementedError when called.
+an in-memory integration context. `callingContext` follows the current run. A platform
+function this stand-in lacks raises NotImplementedError when called.
 """
 
 import uuid
+from collections.abc import MutableMapping
 
+from xsoar_local import redact as _redact
 from xsoar_local import runtime as _runtime
 
 PLATFORM_VERSION = {"version": "6.10.0", "buildNumber": "12345"}
 
 _detached = _runtime.Invocation.detached()
+
+is_debug = False
 
 
 def _run() -> "_runtime.Invocation":
@@ -137,11 +141,32 @@ def credentials(credentials):
     _run().log("debug", "credentials received")
 
 
+class _CallingContext(MutableMapping):
+    """The calling context of whichever run is current, read and written in place."""
+
+    def __getitem__(self, key):
+        return _run().calling_context[key]
+
+    def __setitem__(self, key, value):
+        _run().calling_context[key] = value
+
+    def __delitem__(self, key):
+        del _run().calling_context[key]
+
+    def __iter__(self):
+        return iter(_run().calling_context)
+
+    def __len__(self):
+        return len(_run().calling_context)
+
+    def __repr__(self):
+        return f"callingContext({_redact.redact(dict(_run().calling_context))!r})"
+
+
+callingContext = _CallingContext()
+
+
 def __getattr__(name):
-    if name == "callingContext":
-        return _run().calling_context
-    if name == "is_debug":
-        return _run().is_debug
     if name.startswith("_"):
         raise AttributeError(name)
     return _unsupported(name)

@@ -154,7 +154,6 @@ class Invocation:
         self.home = resolve_home(home) if persist else None
         self.folder = instance_folder(instance, home) if persist else None
         self.state = Lifecycle.NOT_STARTED
-        self.is_debug = False
         self.investigation = {"id": INVESTIGATION_ID}
         self.entries: list = []
         self.logs: list[str] = []

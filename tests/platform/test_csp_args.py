@@ -24,10 +24,10 @@ from CommonServerPython import (
 )
 
 STAR_EXPORTED = (
-    "base64 binascii gc json logging os re socket sys time traceback types urllib gzip "
-    "ssl warnings randint ET OrderedDict datetime timedelta abstractmethod LooseVersion "
-    "Lock wraps currentframe requests HTTPAdapter Retry disable_warnings Optional Dict "
-    "List Any Union Set cast dateparser timezone demisto"
+    "base64 binascii gc json logging os re socket sys time traceback types urllib "
+    "gzip ssl warnings randint ET OrderedDict datetime timedelta abstractmethod "
+    "LooseVersion Lock wraps currentframe requests HTTPAdapter Retry disable_warnings "
+    "Optional Dict List Any Union Set cast dateparser timezone demisto"
 ).split()
 
 
@@ -45,7 +45,9 @@ def test_star_import_exports_the_platform_names():
     assert namespace["timedelta"] is timedelta
 
 
-@pytest.mark.parametrize("name", ["Tuple", "Callable", "Iterable", "urllib3", "__all__"])
+@pytest.mark.parametrize(
+    "name", ["Tuple", "Callable", "Iterable", "urllib3", "__all__"]
+)
 def test_star_import_does_not_export_names_the_platform_lacks(name):
     assert name not in star_namespace()
     assert not hasattr(csp, "__all__")
@@ -53,7 +55,8 @@ def test_star_import_does_not_export_names_the_platform_lacks(name):
 
 def test_lazy_dateparser_reaches_the_real_module():
     assert csp.dateparser.parse("2024-01-02T03:04:05Z") == datetime(
-        2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+        2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,8 +80,14 @@ def test_arg_to_list(arg, options, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(True, True), (False, False), ("true", True), ("YES", True), ("False", False),
-     ("no", False)],
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("YES", True),
+        ("False", False),
+        ("no", False),
+    ],
 )
 def test_arg_to_boolean(value, expected):
     assert argToBoolean(value) is expected
@@ -86,9 +95,11 @@ def test_arg_to_boolean(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("maybe", "Argument does not contain a valid boolean-like value"),
-     (1, "Argument is neither a string nor a boolean"),
-     (None, "Argument is neither a string nor a boolean")],
+    [
+        ("maybe", "Argument does not contain a valid boolean-like value"),
+        (1, "Argument is neither a string nor a boolean"),
+        (None, "Argument is neither a string nor a boolean"),
+    ],
 )
 def test_arg_to_boolean__refuses(value, message):
     with pytest.raises(ValueError) as error:
@@ -99,8 +110,17 @@ def test_arg_to_boolean__refuses(value, message):
 
 @pytest.mark.parametrize(
     ("arg", "expected"),
-    [("12", 12), ("1.9", 1), ("-3", -3), (" 5 ", 5), ("1e3", 1000), (7, 7),
-     (True, True), (None, None), ("", None)],
+    [
+        ("12", 12),
+        ("1.9", 1),
+        ("-3", -3),
+        (" 5 ", 5),
+        ("1e3", 1000),
+        (7, 7),
+        (True, True),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_arg_to_number(arg, expected):
     assert arg_to_number(arg) == expected
@@ -111,7 +131,9 @@ def test_arg_to_number(arg, expected):
     [
         pytest.param(None, "limit", True, 'Missing "limit"', id="missing-named"),
         pytest.param("", None, True, "Missing required argument", id="missing"),
-        pytest.param("abc", "limit", False, 'Invalid number: "limit"="abc"', id="named"),
+        pytest.param(
+            "abc", "limit", False, 'Invalid number: "limit"="abc"', id="named"
+        ),
         pytest.param("abc", None, False, '"abc" is not a valid number', id="unnamed"),
         pytest.param(1.5, None, False, '"1.5" is not a valid number', id="float"),
         pytest.param("inf", None, False, '"inf" is not a valid number', id="infinite"),
@@ -127,15 +149,27 @@ def test_arg_to_number__refuses(arg, arg_name, required, message):
 @pytest.mark.parametrize(
     ("arg", "expected"),
     [
-        pytest.param("1700000000", datetime(2023, 11, 14, 22, 13, 20,
-                                            tzinfo=timezone.utc), id="epoch-text"),
-        pytest.param(1700000000000, datetime(2023, 11, 14, 22, 13, 20,
-                                             tzinfo=timezone.utc), id="epoch-ms"),
+        pytest.param(
+            "1700000000",
+            datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc),
+            id="epoch-text",
+        ),
+        pytest.param(
+            1700000000000,
+            datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc),
+            id="epoch-ms",
+        ),
         pytest.param("2024-01-02T03:04:05", datetime(2024, 1, 2, 3, 4, 5), id="naive"),
-        pytest.param("2024-01-02T03:04:05Z",
-                     datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc), id="zulu"),
-        pytest.param("2024-01-02T03:04:05+02:00",
-                     datetime(2024, 1, 2, 1, 4, 5, tzinfo=timezone.utc), id="offset"),
+        pytest.param(
+            "2024-01-02T03:04:05Z",
+            datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+            id="zulu",
+        ),
+        pytest.param(
+            "2024-01-02T03:04:05+02:00",
+            datetime(2024, 1, 2, 1, 4, 5, tzinfo=timezone.utc),
+            id="offset",
+        ),
     ],
 )
 def test_arg_to_datetime(arg, expected):
@@ -152,9 +186,11 @@ def test_arg_to_datetime__relative_text_counts_back_from_now():
 
 @pytest.mark.parametrize(
     ("arg", "arg_name", "message"),
-    [("garbage", "since", 'Invalid date: "since"="garbage"'),
-     ("", None, '"" is not a valid date'),
-     ([1], None, '"[1]" is not a valid date')],
+    [
+        ("garbage", "since", 'Invalid date: "since"="garbage"'),
+        ("", None, '"" is not a valid date'),
+        ([1], None, '"[1]" is not a valid date'),
+    ],
 )
 def test_arg_to_datetime__refuses(arg, arg_name, message):
     with pytest.raises(ValueError) as error:
@@ -170,8 +206,9 @@ def test_arg_to_datetime__missing():
 
 
 def test_assign_params_keeps_zero_and_false_and_order():
-    params = assign_params(a=0, b=False, c=None, d="", e=[], f={}, g=(), h="x",
-                           keys_to_ignore=["h"])
+    params = assign_params(
+        a=0, b=False, c=None, d="", e=[], f={}, g=(), h="x", keys_to_ignore=["h"]
+    )
 
     assert list(params.items()) == [("a", 0), ("b", False)]
 
@@ -181,8 +218,13 @@ def test_assign_params__values_to_ignore():
 
 
 def test_remove_empty_elements():
-    data = {"a": None, "b": {"c": {}, "d": [None, {}, 0]}, "e": "", "f": False,
-            "g": [[]]}
+    data = {
+        "a": None,
+        "b": {"c": {}, "d": [None, {}, 0]},
+        "e": "",
+        "f": False,
+        "g": [[]],
+    }
 
     assert remove_empty_elements(data) == {"b": {"d": [0]}, "e": "", "f": False}
     assert remove_empty_elements(5) == 5
@@ -205,8 +247,12 @@ def test_create_context():
 
 @pytest.mark.parametrize(
     ("url", "suffix", "expected"),
-    [("http://h", "/api", "http://h/api"), ("http://h/", "api", "http://h/api"),
-     ("http://h/", "/api", "http://h/api"), ("http://h", "", "http://h/")],
+    [
+        ("http://h", "/api", "http://h/api"),
+        ("http://h/", "api", "http://h/api"),
+        ("http://h/", "/api", "http://h/api"),
+        ("http://h", "", "http://h/"),
+    ],
 )
 def test_urljoin(url, suffix, expected):
     assert urljoin(url, suffix) == expected
@@ -241,13 +287,22 @@ def test_is_error_and_get_error():
 
 def test_timestamp_to_datestring():
     assert timestamp_to_datestring(1700000000123) == "2023-11-14T22:13:20.000Z"
-    assert timestamp_to_datestring(0, "%Y-%m-%d %H:%M", is_utc=True) == "1970-01-01 00:00"
+    assert (
+        timestamp_to_datestring(0, "%Y-%m-%d %H:%M", is_utc=True) == "1970-01-01 00:00"
+    )
 
 
 @pytest.mark.parametrize(
     ("score", "word"),
-    [(4, "Critical"), (3, "Bad"), (2, "Suspicious"), (1, "Good"),
-     (0.5, "Informational"), (0, "Unknown"), (9, "None")],
+    [
+        (4, "Critical"),
+        (3, "Bad"),
+        (2, "Suspicious"),
+        (1, "Good"),
+        (0.5, "Informational"),
+        (0, "Unknown"),
+        (9, "None"),
+    ],
 )
 def test_score_to_reputation(score, word):
     assert csp.scoreToReputation(score) == word
@@ -256,8 +311,10 @@ def test_score_to_reputation(score, word):
 def test_reliability_from_string():
     reliability = csp.DBotScoreReliability
 
-    assert reliability.get_dbot_score_reliability_from_str(
-        "B - Usually reliable") == reliability.B
+    assert (
+        reliability.get_dbot_score_reliability_from_str("B - Usually reliable")
+        == reliability.B
+    )
     with pytest.raises(Exception, match="^Please use supported reliability only.$"):
         reliability.get_dbot_score_reliability_from_str("B")
 
@@ -279,8 +336,11 @@ def test_demisto_exception():
 
 
 def test_integration_logger_masks_secret_params(monkeypatch):
-    params = {"credentials": {"identifier": "client", "password": "s3cret-pass"},
-              "api_key": "key-123456", "url": "https://vision.example"}
+    params = {
+        "credentials": {"identifier": "client", "password": "s3cret-pass"},
+        "api_key": "key-123456",
+        "url": "https://vision.example",
+    }
     monkeypatch.setattr(csp.demisto, "params", lambda: params)
     shown = []
     monkeypatch.setattr(csp.demisto, "info", shown.append)

@@ -38,8 +38,13 @@ def test_json_reply_and_url_join(client, http):
 
 @pytest.mark.parametrize(
     ("resp_type", "expected"),
-    [("text", "<a/>"), ("content", b"<a/>"), ("response", requests.Response),
-     ("xml", requests.Response), ("other", requests.Response)],
+    [
+        ("text", "<a/>"),
+        ("content", b"<a/>"),
+        ("response", requests.Response),
+        ("xml", requests.Response),
+        ("other", requests.Response),
+    ],
 )
 def test_resp_types(client, http, resp_type, expected):
     http.get(f"{BASE}/x", text="<a/>")
@@ -105,8 +110,9 @@ def test_204_needs_return_empty_response(client, http):
 def test_empty_valid_codes(client, http):
     http.post(f"{BASE}/x", status_code=202, text="")
 
-    reply = client._http_request("POST", "/x", empty_valid_codes=[202],
-                                 return_empty_response=True)
+    reply = client._http_request(
+        "POST", "/x", empty_valid_codes=[202], return_empty_response=True
+    )
 
     assert reply.status_code == 202
 
@@ -133,8 +139,11 @@ def test_params_parser_pre_encodes(client, http):
 @pytest.mark.parametrize(
     ("raised", "message"),
     [
-        pytest.param(requests.exceptions.ConnectTimeout, csp._CONNECT_TIMEOUT_MESSAGE,
-                     id="connect-timeout"),
+        pytest.param(
+            requests.exceptions.ConnectTimeout,
+            csp._CONNECT_TIMEOUT_MESSAGE,
+            id="connect-timeout",
+        ),
         pytest.param(requests.exceptions.SSLError, csp._SSL_MESSAGE, id="ssl"),
         pytest.param(requests.exceptions.ProxyError, csp._PROXY_MESSAGE, id="proxy"),
     ],
@@ -152,18 +161,25 @@ def test_transport_errors_are_translated(client, http, raised, message):
 def test_exact_transport_messages():
     assert csp._CONNECT_TIMEOUT_MESSAGE == (
         "Connection Timeout Error - potential reasons might be that the Server URL "
-        "parameter is incorrect or that the Server is not accessible from your host.")
+        "parameter is incorrect or that the Server is not accessible from your host."
+    )
     assert csp._SSL_MESSAGE == (
         "SSL Certificate Verification Failed - try selecting 'Trust any certificate' "
-        "checkbox in the integration configuration.")
+        "checkbox in the integration configuration."
+    )
     assert csp._PROXY_MESSAGE == (
         "Proxy Error - if the 'Use system proxy' checkbox in the integration "
-        "configuration is selected, try clearing the checkbox.")
+        "configuration is selected, try clearing the checkbox."
+    )
 
 
 def test_connection_error_message_with_errno(client, http):
-    http.get(f"{BASE}/x", exc=requests.exceptions.ConnectionError(
-        errno.ECONNREFUSED, "Connection refused"))
+    http.get(
+        f"{BASE}/x",
+        exc=requests.exceptions.ConnectionError(
+            errno.ECONNREFUSED, "Connection refused"
+        ),
+    )
 
     with pytest.raises(DemistoException) as error:
         client._http_request("GET", "/x")
@@ -171,7 +187,8 @@ def test_connection_error_message_with_errno(client, http):
     assert str(error.value) == (
         "Verify that the server URL parameter is correct and that you have access to "
         "the server from your host.\nError Type: <requests.exceptions.ConnectionError>"
-        f"\nError Number: [{errno.ECONNREFUSED}]\nMessage: Connection refused\n")
+        f"\nError Number: [{errno.ECONNREFUSED}]\nMessage: Connection refused\n"
+    )
 
 
 def test_connection_error_message_without_errno(client, http):
@@ -181,7 +198,8 @@ def test_connection_error_message_without_errno(client, http):
         client._http_request("GET", "/x")
 
     assert str(error.value).endswith(
-        "\nError Type: <requests.exceptions.ConnectionError>\nreset by peer")
+        "\nError Type: <requests.exceptions.ConnectionError>\nreset by peer"
+    )
 
 
 def test_ssl_error_is_raised_unchanged_without_verification(http, monkeypatch):
@@ -206,7 +224,8 @@ def test_retry_error_message(client, http):
         client._http_request("GET", "/x", retries=2)
 
     assert str(error.value) == (
-        "Max Retries Error- Request attempts with 2 retries failed. \n")
+        "Max Retries Error- Request attempts with 2 retries failed. \n"
+    )
 
 
 def test_retries_are_mounted_on_https_only():
@@ -228,14 +247,20 @@ def test_environment_side_effects(monkeypatch):
     assert os.environ["HTTPS_PROXY"] == "http://proxy.example:3128"
     BaseClient(BASE, proxy=False, verify=False)
 
-    assert [name for name in ("HTTPS_PROXY", "http_proxy", "REQUESTS_CA_BUNDLE")
-            if name in os.environ] == []
+    assert [
+        name
+        for name in ("HTTPS_PROXY", "http_proxy", "REQUESTS_CA_BUNDLE")
+        if name in os.environ
+    ] == []
 
 
 @pytest.mark.parametrize(
     ("env", "expected"),
-    [({}, 33.0), ({"REQUESTS_TIMEOUT": "12"}, 12.0),
-     ({"REQUESTS_TIMEOUT": "12", "REQUESTS_TIMEOUT.Cofense Vision": "7"}, 7.0)],
+    [
+        ({}, 33.0),
+        ({"REQUESTS_TIMEOUT": "12"}, 12.0),
+        ({"REQUESTS_TIMEOUT": "12", "REQUESTS_TIMEOUT.Cofense Vision": "7"}, 7.0),
+    ],
 )
 def test_timeout_from_environment(monkeypatch, env, expected):
     for name in ("REQUESTS_TIMEOUT", "REQUESTS_TIMEOUT.Cofense Vision"):
@@ -247,7 +272,9 @@ def test_timeout_from_environment(monkeypatch, env, expected):
 
 
 def test_handle_proxy(monkeypatch):
-    monkeypatch.setattr(csp.demisto, "params", lambda: {"proxy": True, "insecure": True})
+    monkeypatch.setattr(
+        csp.demisto, "params", lambda: {"proxy": True, "insecure": True}
+    )
     monkeypatch.setenv("HTTP_PROXY", "p.example:1")
     monkeypatch.delenv("HTTPS_PROXY", raising=False)
     monkeypatch.delenv("https_proxy", raising=False)

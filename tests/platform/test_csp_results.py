@@ -1,7 +1,7 @@
 """CommandResults, indicators, return functions, files and integration context.
 
 Each test records what reaches `demisto.results` by patching it, as integration unit
-tests do; the stand-in runs without an active command (shared/xsoar-platform.md B.5-B.10).
+tests do; the stand-in runs without an active command (xsoar-platform.md B.5-B.10).
 """
 
 import os
@@ -27,12 +27,15 @@ def dbot(indicator, kind, score, **options):
     return Common.DBotScore(indicator, kind, "Vision", score, **options)
 
 
-# CommandResults ------------------------------------------------------------------------
+# CommandResults -----------------------------------------------------------------------
 
 
 def test_command_results_to_context__worked_example():
-    results = CommandResults(outputs_prefix="Cofense.Message", outputs_key_field="id",
-                             outputs={"id": 5, "subject": "hi"})
+    results = CommandResults(
+        outputs_prefix="Cofense.Message",
+        outputs_key_field="id",
+        outputs={"id": 5, "subject": "hi"},
+    )
 
     assert results.to_context() == {
         "Type": 1,
@@ -50,8 +53,12 @@ def test_command_results_to_context__worked_example():
 
 
 def test_command_results__several_key_fields_and_prefix_only():
-    keyed = CommandResults(outputs_prefix="A.B", outputs_key_field=["x", "y"],
-                           outputs=[{"x": 1, "y": 2}], readable_output="shown")
+    keyed = CommandResults(
+        outputs_prefix="A.B",
+        outputs_key_field=["x", "y"],
+        outputs=[{"x": 1, "y": 2}],
+        readable_output="shown",
+    )
     plain = CommandResults(outputs_prefix="A.B", outputs=[1, 2], readable_output="r")
 
     assert keyed.to_context()["EntryContext"] == {
@@ -82,37 +89,61 @@ def test_command_results__empty_list_outputs_leave_no_context():
 
 def test_command_results__raw_response_and_content_format():
     text = CommandResults(readable_output="r", raw_response="raw").to_context()
-    explicit = CommandResults(readable_output="r", content_format="markdown").to_context()
+    explicit = CommandResults(
+        readable_output="r", content_format="markdown"
+    ).to_context()
 
     assert (text["Contents"], text["ContentsFormat"]) == ("raw", "text")
     assert (explicit["Contents"], explicit["ContentsFormat"]) == (None, "markdown")
 
 
 def test_command_results__replace_existing():
-    entry = CommandResults(outputs_prefix="Cofense.Search.Results", outputs=[1],
-                           readable_output="r", replace_existing=True).to_context()
+    entry = CommandResults(
+        outputs_prefix="Cofense.Search.Results",
+        outputs=[1],
+        readable_output="r",
+        replace_existing=True,
+    ).to_context()
 
     assert entry["EntryContext"] == {"Cofense.Search(true)": {"Results": [1]}}
-    with pytest.raises(csp.DemistoException,
-                       match="outputs_prefix must be a nested path"):
-        CommandResults(outputs_prefix="Top", outputs={"a": 1},
-                       replace_existing=True).to_context()
+    with pytest.raises(
+        csp.DemistoException, match="outputs_prefix must be a nested path"
+    ):
+        CommandResults(
+            outputs_prefix="Top", outputs={"a": 1}, replace_existing=True
+        ).to_context()
 
 
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
-        pytest.param({"outputs": [1]}, ValueError, "outputs_prefix is missing",
-                     id="no-prefix"),
-        pytest.param({"outputs_prefix": ".", "outputs": {}}, ValueError,
-                     "outputs_prefix cannot be a period.", id="period"),
-        pytest.param({"indicators": [1], "indicator": 1}, ValueError,
-                     "indicators is DEPRECATED, use only indicator", id="both-indicators"),
-        pytest.param({"outputs_key_field": 5}, TypeError,
-                     "outputs_key_field must be of type str or list", id="key-field"),
-        pytest.param({"content_format": "pdf"}, TypeError,
-                     "content_format pdf is invalid, see CommonServerPython.EntryFormat",
-                     id="format"),
+        pytest.param(
+            {"outputs": [1]}, ValueError, "outputs_prefix is missing", id="no-prefix"
+        ),
+        pytest.param(
+            {"outputs_prefix": ".", "outputs": {}},
+            ValueError,
+            "outputs_prefix cannot be a period.",
+            id="period",
+        ),
+        pytest.param(
+            {"indicators": [1], "indicator": 1},
+            ValueError,
+            "indicators is DEPRECATED, use only indicator",
+            id="both-indicators",
+        ),
+        pytest.param(
+            {"outputs_key_field": 5},
+            TypeError,
+            "outputs_key_field must be of type str or list",
+            id="key-field",
+        ),
+        pytest.param(
+            {"content_format": "pdf"},
+            TypeError,
+            "content_format pdf is invalid, see CommonServerPython.EntryFormat",
+            id="format",
+        ),
     ],
 )
 def test_command_results__refuses(options, error, message):
@@ -123,74 +154,131 @@ def test_command_results__refuses(options, error, message):
 
 
 def test_command_results__tags_note_and_scheduled_command():
-    scheduled = ScheduledCommand("cofense-x", 30, args={"id": "1"}, timeout_in_seconds=600)
+    scheduled = ScheduledCommand(
+        "cofense-x", 30, args={"id": "1"}, timeout_in_seconds=600
+    )
 
-    entry = CommandResults(readable_output="wait", tags=["t"], mark_as_note=True,
-                           scheduled_command=scheduled).to_context()
+    entry = CommandResults(
+        readable_output="wait",
+        tags=["t"],
+        mark_as_note=True,
+        scheduled_command=scheduled,
+    ).to_context()
 
     assert entry["Tags"] == ["t"] and entry["Note"] is True
-    assert {key: entry[key] for key in ("PollingCommand", "NextRun", "PollingArgs",
-                                        "Timeout", "PollingItemsRemaining")} == {
-        "PollingCommand": "cofense-x", "NextRun": "30", "PollingArgs": {"id": "1"},
-        "Timeout": "600", "PollingItemsRemaining": 0}
+    assert {
+        key: entry[key]
+        for key in (
+            "PollingCommand",
+            "NextRun",
+            "PollingArgs",
+            "Timeout",
+            "PollingItemsRemaining",
+        )
+    } == {
+        "PollingCommand": "cofense-x",
+        "NextRun": "30",
+        "PollingArgs": {"id": "1"},
+        "Timeout": "600",
+        "PollingItemsRemaining": 0,
+    }
 
 
 def test_scheduled_command__short_intervals_are_raised_to_ten_seconds():
     results = ScheduledCommand("cmd", 2).to_results()
 
-    assert results == {"PollingCommand": "cmd", "NextRun": "10",
-                       "PollingItemsRemaining": 0}
+    assert results == {
+        "PollingCommand": "cmd",
+        "NextRun": "10",
+        "PollingItemsRemaining": 0,
+    }
 
 
 def test_command_results__indicators_become_lists_per_key():
-    domains = [Common.Domain(name, dbot(name, DBotScoreType.DOMAIN, 1))
-               for name in ("a.example", "b.example")]
+    domains = [
+        Common.Domain(name, dbot(name, DBotScoreType.DOMAIN, 1))
+        for name in ("a.example", "b.example")
+    ]
 
     context = CommandResults(readable_output="x", indicators=domains).to_context()
 
     assert context["EntryContext"][Common.Domain.CONTEXT_PATH] == [
-        {"Name": "a.example"}, {"Name": "b.example"}]
+        {"Name": "a.example"},
+        {"Name": "b.example"},
+    ]
     assert [score["Indicator"] for score in context["EntryContext"][DBOT_PATH]] == [
-        "a.example", "b.example"]
+        "a.example",
+        "b.example",
+    ]
 
 
 def test_command_results__metrics_entry():
-    entry = CommandResults(execution_metrics=[{"Type": "Successful",
-                                               "APICallsCount": 2}]).to_context()
+    entry = CommandResults(
+        execution_metrics=[{"Type": "Successful", "APICallsCount": 2}]
+    ).to_context()
 
     assert (entry["Type"], entry["Contents"], entry["ContentsFormat"]) == (
-        19, "Metrics reported successfully.", "text")
+        19,
+        "Metrics reported successfully.",
+        "text",
+    )
     assert entry["APIExecutionMetrics"] == [{"Type": "Successful", "APICallsCount": 2}]
 
 
-# Indicators ----------------------------------------------------------------------------
+# Indicators ---------------------------------------------------------------------------
 
 
 def test_dbot_score_uses_the_calling_integration_brand_as_vendor():
-    score = Common.DBotScore("a.example", DBotScoreType.DOMAIN, "Given", 2,
-                             reliability=csp.DBotScoreReliability.B, message="m")
+    score = Common.DBotScore(
+        "a.example",
+        DBotScoreType.DOMAIN,
+        "Given",
+        2,
+        reliability=csp.DBotScoreReliability.B,
+        message="m",
+    )
 
-    assert score.to_context() == {DBOT_PATH: {
-        "Indicator": "a.example", "Type": "domain", "Vendor": "Cofense Vision",
-        "Score": 2, "Reliability": "B - Usually reliable", "Message": "m"}}
+    assert score.to_context() == {
+        DBOT_PATH: {
+            "Indicator": "a.example",
+            "Type": "domain",
+            "Vendor": "Cofense Vision",
+            "Score": 2,
+            "Reliability": "B - Usually reliable",
+            "Message": "m",
+        }
+    }
     assert score.to_readable() == "Suspicious"
 
 
 def test_dbot_score_falls_back_to_the_given_name_outside_an_integration(monkeypatch):
-    monkeypatch.setattr(demisto, "callingContext", {"integration": False}, raising=False)
+    monkeypatch.setattr(
+        demisto, "callingContext", {"integration": False}, raising=False
+    )
 
-    assert Common.DBotScore("x", DBotScoreType.URL, "Given", 0).integration_name == "Given"
+    assert (
+        Common.DBotScore("x", DBotScoreType.URL, "Given", 0).integration_name == "Given"
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(("x", "ipv9", "V", 1), "indicator_type must be of type DBotScoreType enum",
-                     id="type"),
-        pytest.param(("x", "ip", "V"), "indicator `score` must be of type DBotScore enum",
-                     id="no-score"),
-        pytest.param(("x", "ip", "V", 4), "indicator `score` must be of type DBotScore enum",
-                     id="score"),
+        pytest.param(
+            ("x", "ipv9", "V", 1),
+            "indicator_type must be of type DBotScoreType enum",
+            id="type",
+        ),
+        pytest.param(
+            ("x", "ip", "V"),
+            "indicator `score` must be of type DBotScore enum",
+            id="no-score",
+        ),
+        pytest.param(
+            ("x", "ip", "V", 4),
+            "indicator `score` must be of type DBotScore enum",
+            id="score",
+        ),
     ],
 )
 def test_dbot_score__refuses(args, message):
@@ -207,9 +295,13 @@ def test_dbot_score__refuses_unknown_reliability():
 
 @pytest.mark.parametrize("score", [0, 1, 2, 3])
 def test_domain_context__malicious_only_at_score_three(score):
-    domain = Common.Domain("bad.example", dbot("bad.example", "domain", score,
-                                               malicious_description="phish"),
-                           tags=["t"], positive_detections=0, organization="")
+    domain = Common.Domain(
+        "bad.example",
+        dbot("bad.example", "domain", score, malicious_description="phish"),
+        tags=["t"],
+        positive_detections=0,
+        organization="",
+    )
 
     context = domain.to_context()[Common.Domain.CONTEXT_PATH]
 
@@ -220,41 +312,64 @@ def test_domain_context__malicious_only_at_score_three(score):
 
 
 def test_domain_context__registrar_and_whois_groups():
-    domain = Common.Domain("d.example", dbot("d.example", "domain", 1),
-                           registrar_name="Reg", creation_date="2020", blocked=True)
+    domain = Common.Domain(
+        "d.example",
+        dbot("d.example", "domain", 1),
+        registrar_name="Reg",
+        creation_date="2020",
+        blocked=True,
+    )
 
     context = domain.to_context()[Common.Domain.CONTEXT_PATH]
 
     registrar = {"Name": "Reg", "AbuseEmail": None, "AbusePhone": None}
-    assert context == {"Name": "d.example", "Registrar": registrar,
-                       "CreationDate": "2020",
-                       "WHOIS": {"Registrar": registrar, "CreationDate": "2020"}}
+    assert context == {
+        "Name": "d.example",
+        "Registrar": registrar,
+        "CreationDate": "2020",
+        "WHOIS": {"Registrar": registrar, "CreationDate": "2020"},
+    }
 
 
 def test_url_context():
-    url = Common.URL("https://a.example/x", dbot("https://a.example/x", "url", 3),
-                     detection_engines=0, geo_country="NL", tags=["phish"])
+    url = Common.URL(
+        "https://a.example/x",
+        dbot("https://a.example/x", "url", 3),
+        detection_engines=0,
+        geo_country="NL",
+        tags=["phish"],
+    )
 
     context = url.to_context()
 
     assert context[Common.URL.CONTEXT_PATH] == {
-        "Data": "https://a.example/x", "DetectionEngines": 0, "Tags": ["phish"],
+        "Data": "https://a.example/x",
+        "DetectionEngines": 0,
+        "Tags": ["phish"],
         "Geo": {"Country": "NL"},
-        "Malicious": {"Vendor": "Cofense Vision", "Description": None}}
+        "Malicious": {"Vendor": "Cofense Vision", "Description": None},
+    }
     assert context[DBOT_PATH]["Type"] == "url"
 
 
 def test_file_context__hashes_list_and_path():
-    file = Common.File(dbot("abc", "file", 2), name="a.doc", md5="m" * 32,
-                       sha256="s" * 64, size=10)
+    file = Common.File(
+        dbot("abc", "file", 2), name="a.doc", md5="m" * 32, sha256="s" * 64, size=10
+    )
 
     context = file.to_context()
 
     assert Common.File.CONTEXT_PATH.startswith("File(val.MD5 && val.MD5 == obj.MD5 || ")
     assert context[Common.File.CONTEXT_PATH] == {
-        "Hashes": [{"type": "MD5", "value": "m" * 32},
-                   {"type": "SHA256", "value": "s" * 64}],
-        "Name": "a.doc", "Size": 10, "MD5": "m" * 32, "SHA256": "s" * 64}
+        "Hashes": [
+            {"type": "MD5", "value": "m" * 32},
+            {"type": "SHA256", "value": "s" * 64},
+        ],
+        "Name": "a.doc",
+        "Size": 10,
+        "MD5": "m" * 32,
+        "SHA256": "s" * 64,
+    }
 
 
 def test_file_context__hashes_is_present_without_any_hash():
@@ -264,19 +379,29 @@ def test_file_context__hashes_is_present_without_any_hash():
 
 
 def test_email_context_never_has_malicious():
-    email = Common.EMAIL("a@b.example", dbot("a@b.example", "email", 3), domain="b.example")
+    email = Common.EMAIL(
+        "a@b.example", dbot("a@b.example", "email", 3), domain="b.example"
+    )
 
     context = email.to_context()
 
-    assert context[Common.EMAIL.CONTEXT_PATH] == {"Email": {"Address": "a@b.example"},
-                                                  "Domain": "b.example"}
+    assert context[Common.EMAIL.CONTEXT_PATH] == {
+        "Email": {"Address": "a@b.example"},
+        "Domain": "b.example",
+    }
     assert Common.EMAIL.CONTEXT_PATH == (
-        "Account(val.Email.Address && val.Email.Address == obj.Email.Address)")
+        "Account(val.Email.Address && val.Email.Address == obj.Email.Address)"
+    )
 
 
 def test_ip_context_and_type_check():
-    ip = Common.IP("10.0.0.1", dbot("10.0.0.1", "ip", 3), geo_latitude="1",
-                   geo_longitude="2", positive_engines=0)
+    ip = Common.IP(
+        "10.0.0.1",
+        dbot("10.0.0.1", "ip", 3),
+        geo_latitude="1",
+        geo_longitude="2",
+        positive_engines=0,
+    )
 
     context = ip.to_context()["IP(val.Address && val.Address == obj.Address)"]
 
@@ -290,14 +415,21 @@ def test_custom_indicator(monkeypatch):
     monkeypatch.setitem(csp.INDICATOR_TYPE_TO_CONTEXT_KEY, "placeholder", "x")
     score = dbot("v1", DBotScoreType.CUSTOM, 1)
 
-    indicator = Common.CustomIndicator("Subject Line", "v1", score, {"Extra": 1},
-                                       "Cofense.Subject")
+    indicator = Common.CustomIndicator(
+        "Subject Line", "v1", score, {"Extra": 1}, "Cofense.Subject"
+    )
 
     assert indicator.to_context() == {
-        "Cofense.Subject(val.value && val.value == obj.value)": {"value": "v1",
-                                                                 "Extra": 1},
-        DBOT_PATH: {"Indicator": "v1", "Type": "Subject Line",
-                    "Vendor": "Cofense Vision", "Score": 1},
+        "Cofense.Subject(val.value && val.value == obj.value)": {
+            "value": "v1",
+            "Extra": 1,
+        },
+        DBOT_PATH: {
+            "Indicator": "v1",
+            "Type": "Subject Line",
+            "Vendor": "Cofense Vision",
+            "Score": 1,
+        },
     }
     assert indicator.Extra == 1
     assert csp.INDICATOR_TYPE_TO_CONTEXT_KEY.pop("subject line") == "Subject line"
@@ -306,10 +438,16 @@ def test_custom_indicator(monkeypatch):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("IP", "v", None, {}, "P"),
-         "Creating a custom indicator type with an existing type name is not allowed"),
+        (
+            ("IP", "v", None, {}, "P"),
+            "Creating a custom indicator type with an existing type name is not "
+            "allowed",
+        ),
         (("T", "", None, {}, "P"), "value is mandatory for creating the indicator"),
-        (("T", "v", None, {}, ""), "context_prefix is mandatory for creating the indicator"),
+        (
+            ("T", "v", None, {}, ""),
+            "context_prefix is mandatory for creating the indicator",
+        ),
         (("T", "v", None, {}, "P"), "dbot_score must be of type DBotScore"),
     ],
 )
@@ -323,10 +461,11 @@ def test_custom_indicator__refuses(args, message):
 def test_output_paths():
     assert csp.outputPaths["domain"] == "Domain(val.Name && val.Name == obj.Name)"
     assert csp.outputPaths["email"] == (
-        "Account.Email(val.Address && val.Address == obj.Address)")
+        "Account.Email(val.Address && val.Address == obj.Address)"
+    )
 
 
-# return_results, return_error, return_warning ------------------------------------------
+# return_results, return_error, return_warning -----------------------------------------
 
 
 def test_return_results__command_results_and_plain_values(sent):
@@ -354,8 +493,14 @@ def test_return_error__sends_one_error_entry_then_exits(sent, monkeypatch):
         csp.return_error("Failed: bad input", outputs={"A": 1})
 
     assert ended.value.code == 0
-    assert sent == [{"Type": 4, "ContentsFormat": "text", "Contents": "Failed: bad input",
-                     "EntryContext": {"A": 1}}]
+    assert sent == [
+        {
+            "Type": 4,
+            "ContentsFormat": "text",
+            "Contents": "Failed: bad input",
+            "EntryContext": {"A": 1},
+        }
+    ]
 
 
 def test_return_error__raises_for_fetch_commands(sent, monkeypatch):
@@ -400,27 +545,36 @@ def test_return_warning(sent):
     with pytest.raises(SystemExit):
         csp.return_warning("stop", exit=True)
 
-    assert sent[0] == {"Type": 11, "ContentsFormat": "text", "IgnoreAutoExtract": False,
-                       "Contents": "careful", "EntryContext": {"A": 1}}
+    assert sent[0] == {
+        "Type": 11,
+        "ContentsFormat": "text",
+        "IgnoreAutoExtract": False,
+        "Contents": "careful",
+        "EntryContext": {"A": 1},
+    }
     assert sent[1]["Contents"] == "stop"
 
 
-# polling_function ----------------------------------------------------------------------
+# polling_function ---------------------------------------------------------------------
 
 
 def test_polling_function__schedules_the_next_run_until_done():
     @csp.polling_function("cofense-job", interval=20, timeout=100)
     def job(args):
         done = args.get("round") == "2"
-        return csp.PollResult(response=CommandResults(readable_output="done"),
-                              continue_to_poll=not done,
-                              args_for_next_run={**args, "round": "2"})
+        return csp.PollResult(
+            response=CommandResults(readable_output="done"),
+            continue_to_poll=not done,
+            args_for_next_run={**args, "round": "2"},
+        )
 
     waiting = job({"polling": "true"}).to_context()
     finished = job({"polling": "true", "round": "2"})
 
     assert (waiting["HumanReadable"], waiting["PollingCommand"]) == (
-        "Fetching Results:", "cofense-job")
+        "Fetching Results:",
+        "cofense-job",
+    )
     assert (waiting["NextRun"], waiting["Timeout"]) == ("20", "100")
     assert waiting["PollingArgs"] == {"polling": "true", "round": "2"}
     assert finished.readable_output == "done"
@@ -434,7 +588,7 @@ def test_polling_function__without_polling_arg_returns_the_response_at_once():
     assert job({"polling": "false"}) == "first"
 
 
-# Files ---------------------------------------------------------------------------------
+# Files --------------------------------------------------------------------------------
 
 
 def test_file_result_writes_investigation_prefixed_file(tmp_path, monkeypatch):
@@ -443,15 +597,22 @@ def test_file_result_writes_investigation_prefixed_file(tmp_path, monkeypatch):
 
     entry = csp.fileResult("../../etc/report.txt", "héllo")
 
-    assert entry == {"Contents": "", "ContentsFormat": "text", "Type": 3,
-                     "File": "etc/report.txt", "FileID": "u-1"}
+    assert entry == {
+        "Contents": "",
+        "ContentsFormat": "text",
+        "Type": 3,
+        "File": "etc/report.txt",
+        "FileID": "u-1",
+    }
     assert (tmp_path / "1_u-1").read_bytes() == "héllo".encode("utf-8")
 
 
 def test_file_result__bytes_and_info_file_type(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
-    entry = csp.fileResult("a.bin", b"\x00\x01", file_type=csp.EntryType.ENTRY_INFO_FILE)
+    entry = csp.fileResult(
+        "a.bin", b"\x00\x01", file_type=csp.EntryType.ENTRY_INFO_FILE
+    )
 
     assert entry["Type"] == 9
     assert (tmp_path / f"1_{entry['FileID']}").read_bytes() == b"\x00\x01"
@@ -467,7 +628,7 @@ def test_file_result_existing_file_renames(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == [f"1_{entry['FileID']}"]
 
 
-# Integration context -------------------------------------------------------------------
+# Integration context ------------------------------------------------------------------
 
 
 def test_integration_context__versioned_path():
@@ -477,15 +638,18 @@ def test_integration_context__versioned_path():
 
     assert stored["context"] == {"token": {"access_token": "t"}}
     assert csp.get_integration_context() == {"token": {"access_token": "t"}}
-    assert csp.get_integration_context_with_version() == (stored["context"],
-                                                          stored["version"])
+    assert csp.get_integration_context_with_version() == (
+        stored["context"],
+        stored["version"],
+    )
     with pytest.raises(ValueError, match="is stale"):
         csp.set_integration_context({}, version=stored["version"] + 5)
 
 
 def test_integration_context__unversioned_path_on_old_platforms(monkeypatch):
-    monkeypatch.setattr(demisto, "demistoVersion",
-                        lambda: {"version": "5.5.0", "buildNumber": "1"})
+    monkeypatch.setattr(
+        demisto, "demistoVersion", lambda: {"version": "5.5.0", "buildNumber": "1"}
+    )
     stored = {}
     monkeypatch.setattr(demisto, "setIntegrationContext", stored.update)
     monkeypatch.setattr(demisto, "getIntegrationContext", lambda: dict(stored))
@@ -506,8 +670,13 @@ def test_update_integration_context_json_encodes_values():
 
 @pytest.mark.parametrize(
     ("version", "build", "expected"),
-    [("6.0.0", "", True), ("6.10.0", "12345", True), ("6.10.0", "99999", False),
-     ("6.10.1", "", False), ("6.9.9", "", True)],
+    [
+        ("6.0.0", "", True),
+        ("6.10.0", "12345", True),
+        ("6.10.0", "99999", False),
+        ("6.10.1", "", False),
+        ("6.9.9", "", True),
+    ],
 )
 def test_is_demisto_version_ge(version, build, expected):
     assert csp.is_demisto_version_ge(version, build) is expected

@@ -20,21 +20,49 @@ from CommonServerPython import (
     [
         pytest.param(
             "Results",
-            [{"id": 1, "name": "a|b", "tags": ["x", "y"], "meta": {"k": "v"},
-              "note": None, "desc": "l1\nl2"}],
+            [
+                {
+                    "id": 1,
+                    "name": "a|b",
+                    "tags": ["x", "y"],
+                    "meta": {"k": "v"},
+                    "note": None,
+                    "desc": "l1\nl2",
+                }
+            ],
             {},
             "### Results\n|desc|id|meta|name|note|tags|\n|---|---|---|---|---|---|\n"
             "| l1<br>l2 | 1 | k: v | a\\|b |  | x,<br>y |\n",
             id="mixed-cells",
         ),
-        pytest.param("T", {"a": 1, "b": True}, {},
-                     "### T\n|a|b|\n|---|---|\n| 1 | true |\n", id="one-dict"),
-        pytest.param("T", {"ids": ["1", "2"]}, {},
-                     "### T\n|ids|\n|---|\n| 1 |\n| 2 |\n", id="single-key-column"),
-        pytest.param("T", ["x", "y"], {"headers": "Name"},
-                     "### T\n|Name|\n|---|\n| x |\n| y |\n", id="scalars-with-header"),
-        pytest.param("", [{"b": 2, "a": 1}], {"headers": ["b", "a", "c"]},
-                     "|b|a|c|\n|---|---|---|\n| 2 | 1 |  |\n", id="given-headers"),
+        pytest.param(
+            "T",
+            {"a": 1, "b": True},
+            {},
+            "### T\n|a|b|\n|---|---|\n| 1 | true |\n",
+            id="one-dict",
+        ),
+        pytest.param(
+            "T",
+            {"ids": ["1", "2"]},
+            {},
+            "### T\n|ids|\n|---|\n| 1 |\n| 2 |\n",
+            id="single-key-column",
+        ),
+        pytest.param(
+            "T",
+            ["x", "y"],
+            {"headers": "Name"},
+            "### T\n|Name|\n|---|\n| x |\n| y |\n",
+            id="scalars-with-header",
+        ),
+        pytest.param(
+            "",
+            [{"b": 2, "a": 1}],
+            {"headers": ["b", "a", "c"]},
+            "|b|a|c|\n|---|---|---|\n| 2 | 1 |  |\n",
+            id="given-headers",
+        ),
         pytest.param("T", None, {}, "### T\n**No entries.**\n", id="none"),
         pytest.param("T", [], {}, "### T\n**No entries.**\n", id="empty-list"),
     ],
@@ -64,8 +92,12 @@ def test_table_to_markdown__remove_null_drops_columns_empty_in_every_row():
 
 
 def test_table_to_markdown__metadata_and_header_transform():
-    table = tableToMarkdown("T", [{"first_name": "Ann"}], metadata="Two rows",
-                            headerTransform=string_to_table_header)
+    table = tableToMarkdown(
+        "T",
+        [{"first_name": "Ann"}],
+        metadata="Two rows",
+        headerTransform=string_to_table_header,
+    )
 
     assert table == "### T\nTwo rows\n|First Name|\n|---|\n| Ann |\n"
 
@@ -77,8 +109,13 @@ def test_table_to_markdown__default_header_transform_escapes_pipes_and_breaks():
 
 
 def test_table_to_markdown__url_keys_become_links_at_any_depth():
-    rows = [{"link": "https://a.example/x", "more": {"link": ["https://b.example"]},
-             "empty": ""}]
+    rows = [
+        {
+            "link": "https://a.example/x",
+            "more": {"link": ["https://b.example"]},
+            "empty": "",
+        }
+    ]
 
     table = tableToMarkdown(None, rows, url_keys=["link", "empty"])
 
@@ -89,13 +126,23 @@ def test_table_to_markdown__url_keys_become_links_at_any_depth():
 
 
 def test_table_to_markdown__cells_of_nested_values():
-    rows = [{"a": [{"k": 1}], "b": {"x": {"y": 1}, "z": [1, 2]}, "c": 0, "d": 1.5,
-             "e": False, "f": [], "g": {}}]
+    rows = [
+        {
+            "a": [{"k": 1}],
+            "b": {"x": {"y": 1}, "z": [1, 2]},
+            "c": 0,
+            "d": 1.5,
+            "e": False,
+            "f": [],
+            "g": {},
+        }
+    ]
 
     cells = tableToMarkdown(None, rows).splitlines()[2]
 
-    assert cells == ("| {'k': 1} | x: {\"y\": 1}<br>z: 1,<br>2 | 0 | 1.5 | false "
-                     "|  |  |")
+    assert cells == (
+        "| {'k': 1} | x: {\"y\": 1}<br>z: 1,<br>2 | 0 | 1.5 | false |  |  |"
+    )
 
 
 def test_table_to_markdown__backticks_and_carriage_returns_are_escaped():
@@ -108,8 +155,9 @@ def test_table_to_markdown__a_list_of_scalars_needs_headers():
     with pytest.raises(Exception) as error:
         tableToMarkdown("T", ["x"])
 
-    assert str(error.value) == ("Missing headers param for tableToMarkdown. "
-                                "Example: headers=['Some Header']")
+    assert str(error.value) == (
+        "Missing headers param for tableToMarkdown. Example: headers=['Some Header']"
+    )
 
 
 def test_table_to_markdown__single_key_with_empty_list_fails_as_upstream():
@@ -122,10 +170,12 @@ def test_table_to_markdown__single_key_with_dict_gives_an_empty_cell():
 
 
 def test_table_to_markdown__date_fields_are_rendered_in_local_time():
-    table = tableToMarkdown(None, [{"when": 0, "bad": "x"}],
-                            date_fields=["when", "bad"])
+    table = tableToMarkdown(
+        None, [{"when": 0, "bad": "x"}], date_fields=["when", "bad"]
+    )
 
     from datetime import datetime
+
     local = datetime.fromtimestamp(0).strftime("%Y-%m-%d %H:%M:%S")
     assert table.splitlines()[2] == f"| x | {local} |"
 
@@ -142,8 +192,10 @@ def test_table_to_markdown__auto_json_transform_renders_a_tree():
 
 def test_table_to_markdown__json_transformer_keys_and_function():
     rows = [{"a": {"keep": "1", "drop": "2"}, "b": {"n": 1}}]
-    mapping = {"a": JsonTransformer(keys=["keep"]),
-               "b": JsonTransformer(func=lambda value: f"n={value['n']}")}
+    mapping = {
+        "a": JsonTransformer(keys=["keep"]),
+        "b": JsonTransformer(func=lambda value: f"n={value['n']}"),
+    }
 
     table = tableToMarkdown(None, rows, json_transform_mapping=mapping)
 
@@ -158,12 +210,21 @@ def test_tbl_to_md_is_an_alias():
     ("text", "options", "expected"),
     [
         pytest.param("a*b_c|d", {}, "a\\*b\\_c\\|d", id="full"),
-        pytest.param("\\`*_{}[]()#+-!|", {},
-                     "\\\\\\`\\*\\_\\{\\}\\[\\]\\(\\)\\#\\+\\-\\!\\|", id="every-char"),
-        pytest.param("a*b|`c`", {"minimal_escaping": True}, "a*b\\|\\`c\\`",
-                     id="minimal"),
-        pytest.param("a\r\nb\nc\rd", {"escape_multiline": True, "minimal_escaping": True},
-                     "a<br>b<br>c<br>d", id="multiline"),
+        pytest.param(
+            "\\`*_{}[]()#+-!|",
+            {},
+            "\\\\\\`\\*\\_\\{\\}\\[\\]\\(\\)\\#\\+\\-\\!\\|",
+            id="every-char",
+        ),
+        pytest.param(
+            "a*b|`c`", {"minimal_escaping": True}, "a*b\\|\\`c\\`", id="minimal"
+        ),
+        pytest.param(
+            "a\r\nb\nc\rd",
+            {"escape_multiline": True, "minimal_escaping": True},
+            "a<br>b<br>c<br>d",
+            id="multiline",
+        ),
     ],
 )
 def test_string_escape_md(text, options, expected):
@@ -172,8 +233,12 @@ def test_string_escape_md(text, options, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("ThreatScore", "Threat Score"), ("threatScore", "Threat Score"),
-     ("MD5Hash", "MD5 Hash"), ("Id", "Id")],
+    [
+        ("ThreatScore", "Threat Score"),
+        ("threatScore", "Threat Score"),
+        ("MD5Hash", "MD5 Hash"),
+        ("Id", "Id"),
+    ],
 )
 def test_pascal_to_space(text, expected):
     assert pascalToSpace(text) == expected

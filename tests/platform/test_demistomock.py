@@ -1,9 +1,10 @@
-"""demistomock outside a run (as integration unit tests use it) and xsoar_local.redact."""
+"""demistomock outside a run (as integration unit tests use it), and redaction."""
 
 import pytest
 
 import demistomock as demisto
 from xsoar_local import redact
+from xsoar_local.runtime import Invocation
 
 
 def test_defaults_without_an_active_run():
@@ -23,9 +24,23 @@ def test_calling_context_names_the_integration():
 
 
 def test_calling_context_can_be_patched(monkeypatch):
-    monkeypatch.setattr(demisto, "callingContext", {"integration": False}, raising=False)
+    monkeypatch.setattr(
+        demisto, "callingContext", {"integration": False}, raising=False
+    )
 
     assert demisto.callingContext == {"integration": False}
+
+
+def test_calling_context_follows_the_run_after_a_patch_is_undone(monkeypatch, tmp_path):
+    with monkeypatch.context() as patch:
+        patch.setattr(demisto, "callingContext", {"command": "patched"})
+    invocation = Invocation("cmd", {}, {"password": "pw-123456"}, home=tmp_path)
+    seen = []
+
+    invocation.run(lambda: seen.append(demisto.callingContext["command"]))
+
+    assert seen == ["cmd"]
+    assert "pw-123456" not in repr(demisto.callingContext)
 
 
 def test_unique_file_names_differ():
@@ -62,7 +77,10 @@ def test_get_param_and_get_arg_read_the_run(monkeypatch):
     monkeypatch.setattr(demisto, "args", lambda: {"id": "7"})
 
     assert (demisto.getParam("url"), demisto.getArg("id"), demisto.getArg("x")) == (
-        "u", "7", None)
+        "u",
+        "7",
+        None,
+    )
 
 
 def test_incidents_are_recorded_as_an_entry(monkeypatch):
@@ -71,7 +89,9 @@ def test_incidents_are_recorded_as_an_entry(monkeypatch):
 
     demisto.incidents([{"name": "one"}])
 
-    assert sent == [{"Type": 1, "Contents": [{"name": "one"}], "ContentsFormat": "json"}]
+    assert sent == [
+        {"Type": 1, "Contents": [{"name": "one"}], "ContentsFormat": "json"}
+    ]
     assert demisto.incidents() == [{"name": "one"}]
 
 
@@ -98,13 +118,16 @@ def test_log_functions_format_their_arguments(caplog):
     demisto.info("plain %s")
     demisto.error("failed: %s", "why")
 
-    lines = [record.getMessage() for record in caplog.records
-             if record.name == "xsoar_local.runtime"]
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "xsoar_local.runtime"
+    ]
     assert lines[-3:] == ["DEBUG value a of 2", "INFO plain %s", "ERROR failed: why"]
     assert caplog.records[-1].levelname == "ERROR"
 
 
-# Redaction -----------------------------------------------------------------------------
+# Redaction ----------------------------------------------------------------------------
 
 
 def test_redact_masks_secret_keys_at_any_depth():
@@ -131,8 +154,11 @@ def test_redact_masks_secret_keys_at_any_depth():
 
 
 def test_secret_values_are_collected_from_nested_params():
-    params = {"credentials": {"identifier": "client-id", "password": "pw-123"},
-              "url": "u", "extra": [{"token": "tok-999"}]}
+    params = {
+        "credentials": {"identifier": "client-id", "password": "pw-123"},
+        "url": "u",
+        "extra": [{"token": "tok-999"}],
+    }
 
     assert redact.secret_values(params) == {"pw-123", "tok-999"}
 
@@ -141,4 +167,5 @@ def test_mask_text_replaces_known_secrets_longest_first():
     text = "sent pw-123456 and pw-123 to https://x"
 
     assert redact.mask_text(text, ["pw-123", "pw-123456", None, ""]) == (
-        "sent <XX_REPLACED> and <XX_REPLACED> to https://x")
+        "sent <XX_REPLACED> and <XX_REPLACED> to https://x"
+    )

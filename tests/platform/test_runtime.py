@@ -16,10 +16,12 @@ from xsoar_local import runtime
 from xsoar_local.runtime import Invocation, Lifecycle, run_command
 
 SECRET = "fake-client-secret-4411"
-PARAMS = {"url": "http://127.0.0.1:9",
-          "credentials": {"identifier": "client", "password": SECRET}}
+PARAMS = {
+    "url": "http://127.0.0.1:9",
+    "credentials": {"identifier": "client", "password": SECRET},
+}
 
-FAKE_INTEGRATION = '''
+FAKE_INTEGRATION = """
 import demistomock as demisto
 from CommonServerPython import *
 
@@ -35,14 +37,17 @@ def main():
     elif command == "poll":
         step = int(args.get("step", "1"))
         if step < 3:
-            follow_up = ScheduledCommand("poll", 30, args={**args, "step": str(step + 1)},
-                                         timeout_in_seconds=int(args.get("timeout", 600)))
+            next_args = {**args, "step": str(step + 1)}
+            timeout = int(args.get("timeout", 600))
+            follow_up = ScheduledCommand("poll", 30, args=next_args,
+                                         timeout_in_seconds=timeout)
             return_results(CommandResults(readable_output=f"step {step}",
                                           scheduled_command=follow_up))
         else:
             return_results("finished")
     elif command == "crash":
-        raise KeyError("no such key\\nsecond line " + demisto.params()["credentials"]["password"])
+        password = demisto.params()["credentials"]["password"]
+        raise KeyError("no such key\\nsecond line " + password)
     elif command == "fail":
         return_error("Failed to execute fail command. Bad input.")
     elif command == "file":
@@ -57,7 +62,7 @@ def main():
     elif command == "last-run":
         demisto.setLastRun({"seen": demisto.getLastRun().get("seen", 0) + 1})
         return_results(demisto.getLastRun())
-'''
+"""
 
 
 @pytest.fixture
@@ -77,8 +82,9 @@ def home(tmp_path):
 
 
 def run(integration, home, command, args=None, **options):
-    return run_command(command, args or {}, PARAMS, home=home, module=integration,
-                       **options)
+    return run_command(
+        command, args or {}, PARAMS, home=home, module=integration, **options
+    )
 
 
 def test_integration_context_persists_across_runs(integration, home):
@@ -138,8 +144,10 @@ def test_polling_runs_again_after_each_interval(integration, home):
     result = run(integration, home, "poll", sleep=waits.append)
 
     assert waits == [30.0, 30.0]
-    assert [entry if isinstance(entry, str) else entry["HumanReadable"]
-            for entry in result.entries] == ["step 1", "step 2", "finished"]
+    assert [
+        entry if isinstance(entry, str) else entry["HumanReadable"]
+        for entry in result.entries
+    ] == ["step 1", "step 2", "finished"]
 
 
 def test_polling_gives_up_after_its_timeout(integration, home):
@@ -150,7 +158,8 @@ def test_polling_gives_up_after_its_timeout(integration, home):
     assert waits == [30.0]
     assert result.entries[-1]["Type"] == 4
     assert result.entries[-1]["Contents"] == (
-        "Polling poll gave up: it did not finish within its timeout of 50 seconds.")
+        "Polling poll gave up: it did not finish within its timeout of 50 seconds."
+    )
 
 
 def test_polling_stops_after_max_polls_with_a_warning(integration, home):
@@ -160,29 +169,36 @@ def test_polling_stops_after_max_polls_with_a_warning(integration, home):
 
     assert waits == [30.0]
     assert result.entries[-1]["Type"] == 11
-    assert result.entries[-1]["Contents"] == "Stopped polling poll after 1 follow-up runs."
+    assert (
+        result.entries[-1]["Contents"] == "Stopped polling poll after 1 follow-up runs."
+    )
 
 
 def test_an_exception_becomes_one_error_line(integration, home):
     result = run(integration, home, "crash")
 
-    assert result.entries == [{
-        "Type": 4,
-        "ContentsFormat": "text",
-        "Contents": "crash failed unexpectedly: KeyError: 'no such key\\nsecond line "
-                    "<XX_REPLACED>'",
-        "EntryContext": None,
-    }]
+    assert result.entries == [
+        {
+            "Type": 4,
+            "ContentsFormat": "text",
+            "Contents": "crash failed unexpectedly: KeyError: "
+            "'no such key\\nsecond line <XX_REPLACED>'",
+            "EntryContext": None,
+        }
+    ]
     assert result.errors == result.entries
-    assert any(line.startswith("ERROR Traceback") and "KeyError" in line
-               for line in result.logs)
+    assert any(
+        line.startswith("ERROR Traceback") and "KeyError" in line
+        for line in result.logs
+    )
 
 
 def test_return_error_ends_the_run_with_its_entry(integration, home):
     result = run(integration, home, "fail")
 
     assert [entry["Contents"] for entry in result.entries] == [
-        "Failed to execute fail command. Bad input."]
+        "Failed to execute fail command. Bad input."
+    ]
 
 
 def test_file_results_land_in_the_files_folder_and_cwd_is_restored(integration, home):
@@ -207,7 +223,10 @@ def test_file_path_refuses_what_is_not_a_file_id(file_id, home):
 def test_logs_are_masked_kept_and_written_to_warroom_log(integration, home):
     result = run(integration, home, "file")
 
-    assert result.logs[:2] == ["DEBUG writing with <XX_REPLACED>", "ERROR an error line"]
+    assert result.logs[:2] == [
+        "DEBUG writing with <XX_REPLACED>",
+        "ERROR an error line",
+    ]
     written = (home / "warroom.log").read_text()
     assert "[default] DEBUG writing with <XX_REPLACED>" in written
     assert SECRET not in written
@@ -242,7 +261,9 @@ def test_invocation_lifecycle(home):
 
 
 def test_invocation_repr_masks_secrets(home):
-    invocation = Invocation("cmd", {"token": "abcd1234"}, {"password": SECRET}, home=home)
+    invocation = Invocation(
+        "cmd", {"token": "abcd1234"}, {"password": SECRET}, home=home
+    )
 
     shown = repr(invocation)
 
@@ -268,5 +289,7 @@ def test_stale_context_version_is_refused(home):
 
     with pytest.raises(ValueError, match="version 7 is stale"):
         invocation.set_context({"a": 2}, version=7)
-    assert invocation.set_context({"a": 2}, version=1) == {"context": {"a": 2},
-                                                          "version": 2}
+    assert invocation.set_context({"a": 2}, version=1) == {
+        "context": {"a": 2},
+        "version": 2,
+    }
