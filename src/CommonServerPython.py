@@ -832,6 +832,9 @@ class JsonTransformer:
         return "\n".join(lines)
 
     def _tree(self, value, depth, lines):
+        # Known gap: this layout follows the documented shape (bold sections, leaf
+        # lines, tabs, '-' per list item) but was never compared with a real server's
+        # output; a golden string captured from XSOAR would settle the exact spacing.
         tabs = "\t" * depth
         if isinstance(value, list):
             if all(not isinstance(item, (dict, list)) for item in value):
