@@ -992,59 +992,264 @@ tblToMd = tableToMarkdown
 # Indicators --------------------------------------------------------------------------
 
 
-def _put(context, values, keep=bool):
-    """Adds the items of values whose value passes keep (truthy by default)."""
-    for key, value in values.items():
-        if keep(value):
-            context[key] = value
+def _pairs(text):
+    """Reads 'ContextKey attribute' lines into (key, attribute) pairs."""
+    return tuple(tuple(line.split()) for line in text.strip().splitlines())
+
+
+def _store(indicator, arguments):
+    """Keeps every constructor argument as an attribute of the same name."""
+    for name, value in arguments.items():
+        if name != "self":
+            setattr(indicator, name, value)
 
 
 def _is_set(value):
     return value is not None
 
 
-def _contexts(items):
-    return [item.to_context() for item in items] if items else None
+def _as_context(value):
+    if hasattr(value, "to_context"):
+        return value.to_context()
+    if isinstance(value, list) and value and hasattr(value[0], "to_context"):
+        return [item.to_context() for item in value]
+    return value
 
 
-def _group(**fields):
-    """All fields (None included) when any is truthy, else None."""
-    return fields if any(fields.values()) else None
+def _read(indicator, pairs, keep=bool):
+    """The context of the (key, attribute) pairs whose value passes keep."""
+    values = {key: getattr(indicator, attribute) for key, attribute in pairs}
+    return {key: _as_context(value) for key, value in values.items() if keep(value)}
 
 
-def _prevalence(indicator, context):
-    _put(
-        context,
-        {
-            "OrganizationPrevalence": indicator.organization_prevalence,
-            "GlobalPrevalence": indicator.global_prevalence,
-        },
-        keep=_is_set,
-    )
-    _put(
-        context,
-        {
-            "OrganizationFirstSeen": indicator.organization_first_seen,
-            "OrganizationLastSeen": indicator.organization_last_seen,
-            "FirstSeenBySource": indicator.first_seen_by_source,
-            "LastSeenBySource": indicator.last_seen_by_source,
-        },
-    )
+def _groups(indicator, groups):
+    """Each named group of pairs, all its keys kept, when any of its values is set."""
+    found = {}
+    for name, pairs in groups.items():
+        values = {key: getattr(indicator, attribute) for key, attribute in pairs}
+        if any(values.values()):
+            found[name] = values
+    return found
 
 
-def _malicious(dbot_score, context):
-    if dbot_score and dbot_score.score == Common.DBotScore.BAD:
+def _indicator_context(
+    indicator, context, fields, counted=(), groups=None, extended=True
+):
+    """Adds the optional keys to context and returns it with the DBotScore context.
+
+    fields are kept when truthy, counted ones when not None (so 0 stays). extended
+    adds the prevalence and first/last-seen keys, and Malicious for a BAD score.
+    """
+    if extended:
+        fields, counted = fields + _SEEN, counted + _PREVALENCE
+    context.update(_read(indicator, fields))
+    context.update(_read(indicator, counted, keep=_is_set))
+    context.update(_groups(indicator, groups or {}))
+    dbot_score = indicator.dbot_score
+    if extended and dbot_score and dbot_score.score == Common.DBotScore.BAD:
         context["Malicious"] = {
             "Vendor": dbot_score.integration_name,
             "Description": dbot_score.malicious_description,
         }
-
-
-def _indicator_context(path, context, dbot_score):
-    result = {path: context}
+    result = {indicator.CONTEXT_PATH: context}
     if dbot_score:
         result.update(dbot_score.to_context())
     return result
+
+
+_PREVALENCE = _pairs("""
+OrganizationPrevalence organization_prevalence
+GlobalPrevalence global_prevalence
+""")
+_SEEN = _pairs("""
+OrganizationFirstSeen organization_first_seen
+OrganizationLastSeen organization_last_seen
+FirstSeenBySource first_seen_by_source
+LastSeenBySource last_seen_by_source
+""")
+_DETECTIONS = _pairs("""
+DetectionEngines detection_engines
+PositiveDetections positive_detections
+""")
+_DOMAIN_FIELDS = _pairs("""
+DNS dns
+Organization organization
+Subdomains sub_domains
+Tags tags
+FeedRelatedIndicators feed_related_indicators
+WhoisRecords whois_records
+MalwareFamily malware_family
+DomainIDNName domain_idn_name
+Port port
+Internal internal
+Category category
+Campaign campaign
+TrafficLightProtocol traffic_light_protocol
+ThreatTypes threat_types
+CommunityNotes community_notes
+Publications publications
+Billing billing
+Relationships relationships
+DNSRecords dns_records
+STIXID stix_id
+Description description
+Certificates certificates
+Rank rank
+""")
+_DOMAIN_WHOIS_FIELDS = _pairs("""
+DomainStatus domain_status
+CreationDate creation_date
+UpdatedDate updated_date
+ExpirationDate expiration_date
+NameServers name_servers
+""")
+_DOMAIN_WHOIS_GROUPS = {
+    "Registrar": _pairs("""
+        Name registrar_name
+        AbuseEmail registrar_abuse_email
+        AbusePhone registrar_abuse_phone
+    """),
+    "Registrant": _pairs("""
+        Name registrant_name
+        Email registrant_email
+        Phone registrant_phone
+        Country registrant_country
+    """),
+    "Admin": _pairs("""
+        Name admin_name
+        Email admin_email
+        Phone admin_phone
+        Country admin_country
+    """),
+}
+_DOMAIN_GROUPS = {
+    "Geo": _pairs("""
+        Location geo_location
+        Country geo_country
+        Description geo_description
+    """),
+    "Tech": _pairs("""
+        Country tech_country
+        Name tech_name
+        Organization tech_organization
+        Email tech_email
+    """),
+}
+_URL_FIELDS = _pairs("""
+Blocked blocked
+Certificates certificates
+Description description
+STIXID stix_id
+Category category
+FeedRelatedIndicators feed_related_indicators
+Tags tags
+MalwareFamily malware_family
+Port port
+Internal internal
+Campaign campaign
+TrafficLightProtocol traffic_light_protocol
+ThreatTypes threat_types
+ASN asn
+ASOwner as_owner
+Organization organization
+CommunityNotes community_notes
+Publications publications
+Relationships relationships
+""")
+_FILE_FIELDS = _pairs("""
+Name name
+EntryID entry_id
+Size size
+MD5 md5
+SHA1 sha1
+SHA256 sha256
+SHA512 sha512
+SSDeep ssdeep
+Extension extension
+Type file_type
+Hostname hostname
+Path path
+Company company
+ProductName product_name
+Signature signature
+Actor actor
+Tags tags
+FeedRelatedIndicators feed_related_indicators
+MalwareFamily malware_family
+Campaign campaign
+TrafficLightProtocol traffic_light_protocol
+CommunityNotes community_notes
+Publications publications
+ThreatTypes threat_types
+Imphash imphash
+Quarantined quarantined
+Organization organization
+AssociatedFileNames associated_file_names
+Behavior behaviors
+CreationDate creation_date
+Description description
+STIXID stix_id
+Relationships relationships
+""")
+_FILE_HASHES = _pairs("""
+MD5 md5
+SHA1 sha1
+SHA256 sha256
+SHA512 sha512
+SSDeep ssdeep
+Imphash imphash
+""")
+_EMAIL_FIELDS = _pairs("""
+Blocked blocked
+Domain domain
+Description description
+Internal internal
+STIXID stix_id
+Tags tags
+TrafficLightProtocol traffic_light_protocol
+Relationships relationships
+""")
+_IP_FIELDS = _pairs("""
+ASN asn
+ASOwner as_owner
+Region region
+Port port
+Internal internal
+STIXID stix_id
+UpdatedDate updated_date
+Campaign campaign
+Description description
+TrafficLightProtocol traffic_light_protocol
+CommunityNotes community_notes
+Publications publications
+ThreatTypes threat_types
+Hostname hostname
+FeedRelatedIndicators feed_related_indicators
+Tags tags
+MalwareFamily malware_family
+Relationships relationships
+Blocked blocked
+WhoisRecords whois_records
+""")
+_IP_GROUPS = {
+    "Geo": _pairs("""
+        Location geo_location
+        Country geo_country
+        Description geo_description
+    """),
+    "Organization": _pairs("""
+        Name organization_name
+        Type organization_type
+    """),
+}
+_IP_ABUSE = _pairs("""
+Name registrar_abuse_name
+Address registrar_abuse_address
+Country registrar_abuse_country
+Network registrar_abuse_network
+Phone registrar_abuse_phone
+Email registrar_abuse_email
+""")
 
 
 def _calling_brand():
@@ -1136,7 +1341,10 @@ class Common:
                 "Vendor": self.integration_name,
                 "Score": self.score,
             }
-            _put(context, {"Reliability": self.reliability, "Message": self.message})
+            if self.reliability:
+                context["Reliability"] = self.reliability
+            if self.message:
+                context["Message"] = self.message
             return {Common.DBotScore.get_context_path(): context}
 
     class FeedRelatedIndicators:
@@ -1245,116 +1453,23 @@ class Common:
             first_seen_by_source=None,
             last_seen_by_source=None,
         ):
-            self.__dict__.update(
-                {key: value for key, value in locals().items() if key != "self"}
-            )
+            _store(self, locals())
 
         def to_context(self):
             """Returns the Domain context, plus the DBotScore context."""
-            context = {"Name": self.domain}
-            _put(context, {"DNS": self.dns})
-            _put(
-                context,
-                {
-                    "DetectionEngines": self.detection_engines,
-                    "PositiveDetections": self.positive_detections,
-                },
-                keep=_is_set,
-            )
-            whois = {}
-            _put(
-                whois,
-                {
-                    "Registrar": _group(
-                        Name=self.registrar_name,
-                        AbuseEmail=self.registrar_abuse_email,
-                        AbusePhone=self.registrar_abuse_phone,
-                    ),
-                    "Registrant": _group(
-                        Name=self.registrant_name,
-                        Email=self.registrant_email,
-                        Phone=self.registrant_phone,
-                        Country=self.registrant_country,
-                    ),
-                    "Admin": _group(
-                        Name=self.admin_name,
-                        Email=self.admin_email,
-                        Phone=self.admin_phone,
-                        Country=self.admin_country,
-                    ),
-                },
-            )
-            context.update(whois)
-            _put(
-                context,
-                {"Organization": self.organization, "Subdomains": self.sub_domains},
-            )
-            dates = {}
-            _put(
-                dates,
-                {
-                    "DomainStatus": self.domain_status,
-                    "CreationDate": self.creation_date,
-                    "UpdatedDate": self.updated_date,
-                    "ExpirationDate": self.expiration_date,
-                    "NameServers": self.name_servers,
-                },
-            )
-            context.update(dates)
-            whois.update(dates)
-            _put(
-                context,
-                {
-                    "Tags": self.tags,
-                    "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
-                    "WhoisRecords": _contexts(self.whois_records),
-                    "MalwareFamily": self.malware_family,
-                },
-            )
-            _prevalence(self, context)
-            _malicious(self.dbot_score, context)
-            _put(
-                context,
-                {
-                    "DomainIDNName": self.domain_idn_name,
-                    "Port": self.port,
-                    "Internal": self.internal,
-                    "Category": self.category,
-                    "Campaign": self.campaign,
-                    "TrafficLightProtocol": self.traffic_light_protocol,
-                    "ThreatTypes": _contexts(self.threat_types),
-                    "CommunityNotes": _contexts(self.community_notes),
-                    "Publications": _contexts(self.publications),
-                    "Geo": _group(
-                        Location=self.geo_location,
-                        Country=self.geo_country,
-                        Description=self.geo_description,
-                    ),
-                    "Tech": _group(
-                        Country=self.tech_country,
-                        Name=self.tech_name,
-                        Organization=self.tech_organization,
-                        Email=self.tech_email,
-                    ),
-                    "Billing": self.billing,
-                    "WHOIS": whois,
-                    "Relationships": _contexts(self.relationships),
-                    "DNSRecords": _contexts(self.dns_records),
-                    "STIXID": self.stix_id,
-                    "Description": self.description,
-                },
-            )
+            whois = {
+                **_groups(self, _DOMAIN_WHOIS_GROUPS),
+                **_read(self, _DOMAIN_WHOIS_FIELDS),
+            }
+            context = {"Name": self.domain, **whois}
+            if whois:
+                context["WHOIS"] = whois
             if self.stix_id:
                 # The platform writes Blocked only inside its STIX id branch.
-                _put(context, {"Blocked": self.blocked})
-            _put(
-                context,
-                {
-                    "Certificates": _contexts(self.certificates),
-                    "Rank": _contexts(self.rank),
-                },
+                context.update(_read(self, (("Blocked", "blocked"),)))
+            return _indicator_context(
+                self, context, _DOMAIN_FIELDS, _DETECTIONS, _DOMAIN_GROUPS
             )
-            return _indicator_context(self.CONTEXT_PATH, context, self.dbot_score)
 
     class URL(Indicator):
         """A URL indicator: `URL(val.Data && val.Data == obj.Data)`."""
@@ -1394,54 +1509,17 @@ class Common:
             first_seen_by_source=None,
             last_seen_by_source=None,
         ):
-            self.__dict__.update(
-                {key: value for key, value in locals().items() if key != "self"}
-            )
+            _store(self, locals())
 
         def to_context(self):
             """Returns the URL context, plus the DBotScore context."""
-            context = {"Data": self.url}
-            _put(
-                context,
-                {
-                    "Blocked": self.blocked,
-                    "Certificates": _contexts(self.certificates),
-                    "Description": self.description,
-                    "STIXID": self.stix_id,
-                },
+            return _indicator_context(
+                self,
+                {"Data": self.url},
+                _URL_FIELDS,
+                _DETECTIONS,
+                {"Geo": (("Country", "geo_country"),)},
             )
-            _put(
-                context,
-                {
-                    "DetectionEngines": self.detection_engines,
-                    "PositiveDetections": self.positive_detections,
-                },
-                keep=_is_set,
-            )
-            _put(
-                context,
-                {
-                    "Category": self.category,
-                    "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
-                    "Tags": self.tags,
-                    "MalwareFamily": self.malware_family,
-                    "Port": self.port,
-                    "Internal": self.internal,
-                    "Campaign": self.campaign,
-                    "TrafficLightProtocol": self.traffic_light_protocol,
-                    "ThreatTypes": _contexts(self.threat_types),
-                    "ASN": self.asn,
-                    "ASOwner": self.as_owner,
-                    "Geo": _group(Country=self.geo_country),
-                    "Organization": self.organization,
-                    "CommunityNotes": _contexts(self.community_notes),
-                    "Publications": _contexts(self.publications),
-                },
-            )
-            _prevalence(self, context)
-            _malicious(self.dbot_score, context)
-            _put(context, {"Relationships": _contexts(self.relationships)})
-            return _indicator_context(self.CONTEXT_PATH, context, self.dbot_score)
 
     class File(Indicator):
         """A file indicator, matched on any of its hashes."""
@@ -1500,70 +1578,21 @@ class Common:
             first_seen_by_source=None,
             last_seen_by_source=None,
         ):
-            self.__dict__.update(
-                {key: value for key, value in locals().items() if key != "self"}
-            )
+            _store(self, locals())
 
         def to_context(self):
             """Returns the File context (Hashes always present), plus DBotScore."""
-            hashes = _contexts(self.hashes) or []
-            for hash_type, value in (
-                ("MD5", self.md5),
-                ("SHA1", self.sha1),
-                ("SHA256", self.sha256),
-                ("SHA512", self.sha512),
-                ("SSDeep", self.ssdeep),
-                ("Imphash", self.imphash),
-            ):
-                if value:
-                    hashes.append({"type": hash_type, "value": value})
-            context = {"Hashes": hashes}
-            _put(
-                context,
-                {
-                    "Name": self.name,
-                    "EntryID": self.entry_id,
-                    "Size": self.size,
-                    "MD5": self.md5,
-                    "SHA1": self.sha1,
-                    "SHA256": self.sha256,
-                    "SHA512": self.sha512,
-                    "SSDeep": self.ssdeep,
-                    "Extension": self.extension,
-                    "Type": self.file_type,
-                    "Hostname": self.hostname,
-                    "Path": self.path,
-                    "Company": self.company,
-                    "ProductName": self.product_name,
-                    "DigitalSignature": _group(
-                        Publisher=self.digital_signature__publisher
-                    ),
-                    "Signature": self.signature.to_context()
-                    if self.signature
-                    else None,
-                    "Actor": self.actor,
-                    "Tags": self.tags,
-                    "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
-                    "MalwareFamily": self.malware_family,
-                    "Campaign": self.campaign,
-                    "TrafficLightProtocol": self.traffic_light_protocol,
-                    "CommunityNotes": _contexts(self.community_notes),
-                    "Publications": _contexts(self.publications),
-                    "ThreatTypes": _contexts(self.threat_types),
-                    "Imphash": self.imphash,
-                    "Quarantined": self.quarantined,
-                    "Organization": self.organization,
-                    "AssociatedFileNames": self.associated_file_names,
-                    "Behavior": _contexts(self.behaviors),
-                    "CreationDate": self.creation_date,
-                    "Description": self.description,
-                    "STIXID": self.stix_id,
-                },
+            hashes = _as_context(self.hashes or [])
+            hashes += [
+                {"type": kind, "value": value}
+                for kind, value in _read(self, _FILE_HASHES).items()
+            ]
+            groups = {
+                "DigitalSignature": (("Publisher", "digital_signature__publisher"),)
+            }
+            return _indicator_context(
+                self, {"Hashes": hashes}, _FILE_FIELDS, groups=groups
             )
-            _prevalence(self, context)
-            _malicious(self.dbot_score, context)
-            _put(context, {"Relationships": _contexts(self.relationships)})
-            return _indicator_context(self.CONTEXT_PATH, context, self.dbot_score)
 
     class EMAIL(Indicator):
         """An email address indicator; it never carries a Malicious key."""
@@ -1585,27 +1614,16 @@ class Common:
             tags=None,
             traffic_light_protocol=None,
         ):
-            self.__dict__.update(
-                {key: value for key, value in locals().items() if key != "self"}
-            )
+            _store(self, locals())
 
         def to_context(self):
             """Returns the Account.Email context, plus the DBotScore context."""
-            context = {"Email": {"Address": self.address}}
-            _put(
-                context,
-                {
-                    "Blocked": self.blocked,
-                    "Domain": self.domain,
-                    "Description": self.description,
-                    "Internal": self.internal,
-                    "STIXID": self.stix_id,
-                    "Tags": self.tags,
-                    "TrafficLightProtocol": self.traffic_light_protocol,
-                    "Relationships": _contexts(self.relationships),
-                },
+            return _indicator_context(
+                self,
+                {"Email": {"Address": self.address}},
+                _EMAIL_FIELDS,
+                extended=False,
             )
-            return _indicator_context(self.CONTEXT_PATH, context, self.dbot_score)
 
     class IP(Indicator):
         """An IP indicator (IPv6 when ip_type is 'IPv6').
@@ -1665,77 +1683,22 @@ class Common:
         ):
             if not isinstance(dbot_score, Common.DBotScore):
                 raise ValueError("dbot_score must be of type DBotScore")
-            self.__dict__.update(
-                {key: value for key, value in locals().items() if key != "self"}
-            )
+            _store(self, locals())
+            self.geo_location = None
+            if geo_latitude or geo_longitude:
+                self.geo_location = f"{geo_latitude}:{geo_longitude}"
 
         def to_context(self):
             """Returns the IP context, plus the DBotScore context."""
             context = {"Address": self.ip}
-            location = None
-            if self.geo_latitude or self.geo_longitude:
-                location = f"{self.geo_latitude}:{self.geo_longitude}"
-            abuse = _group(
-                Name=self.registrar_abuse_name,
-                Address=self.registrar_abuse_address,
-                Country=self.registrar_abuse_country,
-                Network=self.registrar_abuse_network,
-                Phone=self.registrar_abuse_phone,
-                Email=self.registrar_abuse_email,
+            abuse = _groups(self, {"Abuse": _IP_ABUSE})
+            if abuse:
+                context["Registrar"] = abuse
+            counted = (
+                ("DetectionEngines", "detection_engines"),
+                ("PositiveDetections", "positive_engines"),
             )
-            _put(
-                context,
-                {
-                    "ASN": self.asn,
-                    "ASOwner": self.as_owner,
-                    "Region": self.region,
-                    "Port": self.port,
-                    "Internal": self.internal,
-                    "STIXID": self.stix_id,
-                    "UpdatedDate": self.updated_date,
-                    "Registrar": {"Abuse": abuse} if abuse else None,
-                    "Campaign": self.campaign,
-                    "Description": self.description,
-                    "TrafficLightProtocol": self.traffic_light_protocol,
-                    "CommunityNotes": _contexts(self.community_notes),
-                    "Publications": _contexts(self.publications),
-                    "ThreatTypes": _contexts(self.threat_types),
-                    "Hostname": self.hostname,
-                    "Geo": _group(
-                        Location=location,
-                        Country=self.geo_country,
-                        Description=self.geo_description,
-                    ),
-                    "Organization": _group(
-                        Name=self.organization_name, Type=self.organization_type
-                    ),
-                },
-            )
-            _put(
-                context,
-                {
-                    "DetectionEngines": self.detection_engines,
-                    "PositiveDetections": self.positive_engines,
-                },
-                keep=_is_set,
-            )
-            _put(
-                context,
-                {
-                    "FeedRelatedIndicators": _contexts(self.feed_related_indicators),
-                    "Tags": self.tags,
-                    "MalwareFamily": self.malware_family,
-                    "Relationships": _contexts(self.relationships),
-                    "Blocked": self.blocked,
-                    "WhoisRecords": _contexts(self.whois_records),
-                },
-            )
-            _prevalence(self, context)
-            _malicious(self.dbot_score, context)
-            path = (
-                self.IPV6_CONTEXT_PATH if self.ip_type == "IPv6" else self.CONTEXT_PATH
-            )
-            return _indicator_context(path, context, self.dbot_score)
+            return _indicator_context(self, context, _IP_FIELDS, counted, _IP_GROUPS)
 
     class CustomIndicator(Indicator):
         """An indicator of a type the platform does not define.
@@ -1782,7 +1745,8 @@ class Common:
         def to_context(self):
             """Returns `{prefix(...): {value, **data}}` plus the DBotScore context."""
             context = {"value": self.value, **self.data}
-            _put(context, {"Relationships": _contexts(self.relationships)})
+            if self.relationships:
+                context["Relationships"] = _as_context(self.relationships)
             result = {self.CONTEXT_PATH: context}
             if self.dbot_score:
                 for path, score in self.dbot_score.to_context().items():
@@ -1893,7 +1857,10 @@ class EntityRelationship:
             "entityBType": self._entity_b_type,
             "fields": self._fields,
         }
-        _put(entry, {"reliability": self._source_reliability, "brand": self._brand})
+        if self._source_reliability:
+            entry["reliability"] = self._source_reliability
+        if self._brand:
+            entry["brand"] = self._brand
         return entry
 
     def to_context(self):
@@ -1938,9 +1905,7 @@ class ExecutionMetrics:
         timeout_error=0,
         retry_error=0,
     ):
-        self.__dict__.update(
-            {key: value for key, value in locals().items() if key != "self"}
-        )
+        _store(self, locals())
 
     @property
     def metrics(self):

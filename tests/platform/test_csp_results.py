@@ -411,6 +411,50 @@ def test_ip_context_and_type_check():
         Common.IP("10.0.0.1", None)
 
 
+def test_ip_context__registrar_abuse_and_organization_groups():
+    ip = Common.IP(
+        "10.0.0.2",
+        dbot("10.0.0.2", "ip", 1),
+        registrar_abuse_email="abuse@isp.example",
+        organization_type="ISP",
+    )
+
+    context = ip.to_context()[Common.IP.CONTEXT_PATH]
+
+    assert context["Registrar"]["Abuse"]["Email"] == "abuse@isp.example"
+    assert context["Registrar"]["Abuse"]["Name"] is None
+    assert context["Organization"] == {"Name": None, "Type": "ISP"}
+
+
+def test_domain_blocked_is_written_only_with_a_stix_id():
+    score = dbot("d.example", "domain", 0)
+
+    plain = Common.Domain("d.example", score, blocked=True).to_context()
+    with_stix = Common.Domain(
+        "d.example", score, blocked=True, stix_id="x"
+    ).to_context()
+
+    assert "Blocked" not in plain[Common.Domain.CONTEXT_PATH]
+    assert with_stix[Common.Domain.CONTEXT_PATH]["Blocked"] is True
+
+
+def test_file_context__digital_signature_and_helper_lists():
+    file = Common.File(
+        None,
+        digital_signature__publisher="Vendor",
+        hashes=[Common.Hash("SHA1", "a" * 40)],
+        threat_types=[Common.ThreatTypes("phishing", 90)],
+    )
+
+    context = file.to_context()[Common.File.CONTEXT_PATH]
+
+    assert context == {
+        "Hashes": [{"type": "SHA1", "value": "a" * 40}],
+        "DigitalSignature": {"Publisher": "Vendor"},
+        "ThreatTypes": [{"threatcategory": "phishing", "threatcategoryconfidence": 90}],
+    }
+
+
 def test_custom_indicator(monkeypatch):
     monkeypatch.setitem(csp.INDICATOR_TYPE_TO_CONTEXT_KEY, "placeholder", "x")
     score = dbot("v1", DBotScoreType.CUSTOM, 1)
