@@ -115,37 +115,26 @@ def test_gateway_status_beyond_the_retries_gives_one_sentence(vision, war_room):
 # Errors that are not retried ----------------------------------------------------------
 
 
-def test_500_is_not_retried_and_names_status_and_message(vision, war_room):
-    vision.fault(f"GET {SEARCH_PATH}", "500", count=3)
-
-    error = assert_one_clean_line(war_room().run(SEARCH_GET).error)
-
-    assert vision.attempts("GET", SEARCH_PATH) == [500]
-    assert error.endswith(f"Cofense Vision answered HTTP 500 "
-                          f"{InternalServerError.status}: "
-                          f"{InternalServerError.default_message}. {SERVER_ADVICE}")
-    assert "cofense-message-search-get" in error
-
-
-def test_html_error_page_is_described_not_dumped(vision, war_room):
-    vision.fault(f"GET {SEARCH_PATH}", "html", count=3)
+@pytest.mark.parametrize("fault, options, described", [
+    pytest.param("500", {"count": 3},
+                 f"HTTP 500 {InternalServerError.status}: "
+                 f"{InternalServerError.default_message}", id="vision-500"),
+    pytest.param("html", {"count": 3},
+                 "HTTP 500 with an HTML error page (often a proxy or load balancer)",
+                 id="html-page"),
+    pytest.param("empty", {"status": 500}, "HTTP 500 with an empty body",
+                 id="empty-body"),
+])
+def test_server_error_is_not_retried_and_gives_one_sentence(vision, war_room, fault,
+                                                            options, described):
+    vision.fault(f"GET {SEARCH_PATH}", fault, **options)
 
     error = assert_one_clean_line(war_room().run(SEARCH_GET).error)
 
     assert vision.attempts("GET", SEARCH_PATH) == [500]
     assert "nginx" not in error
-    assert error.endswith("Cofense Vision answered HTTP 500 with an HTML error page "
-                          f"(often a proxy or load balancer). {SERVER_ADVICE}")
-
-
-def test_empty_error_body_is_described(vision, war_room):
-    vision.fault(f"GET {SEARCH_PATH}", "empty", status=500)
-
-    error = assert_one_clean_line(war_room().run(SEARCH_GET).error)
-
-    assert vision.attempts("GET", SEARCH_PATH) == [500]
-    assert error.endswith(f"Cofense Vision answered HTTP 500 with an empty body. "
-                          f"{SERVER_ADVICE}")
+    assert error == ("Failed to execute cofense-message-search-get command. Cofense "
+                     f"Vision answered {described}. {SERVER_ADVICE}")
 
 
 def test_empty_success_body_gives_a_result_or_one_clean_line(vision, war_room):
