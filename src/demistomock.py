@@ -6,8 +6,8 @@ an in-memory integration context. `callingContext` follows the current run. A pl
 function this stand-in lacks raises NotImplementedError when called.
 """
 
-import uuid
-from collections.abc import MutableMapping
+import uuid as _uuid
+from collections.abc import MutableMapping as _MutableMapping
 
 from xsoar_local import redact as _redact
 from xsoar_local import runtime as _runtime
@@ -89,7 +89,7 @@ def investigation():
 
 def uniqueFile():
     """Returns a fresh unique name for a file the command writes."""
-    return str(uuid.uuid4())
+    return str(_uuid.uuid4())
 
 
 def getIntegrationContext():
@@ -141,7 +141,7 @@ def credentials(credentials):
     _run().log("debug", "credentials received")
 
 
-class _CallingContext(MutableMapping):
+class _CallingContext(_MutableMapping):
     """The calling context of whichever run is current, read and written in place."""
 
     def __getitem__(self, key):

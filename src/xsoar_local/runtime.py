@@ -205,17 +205,15 @@ class Invocation:
                 "An invocation runs once; create a new one to run again."
             )
         with _RUN_LOCK:
-            previous_cwd, previous_env, previous = (
-                os.getcwd(),
-                dict(os.environ),
-                _active,
-            )
+            previous_cwd = os.getcwd()
+            previous_env = dict(os.environ)
+            previous_run = _active
             self._start()
             _active = self
             try:
                 self._call_main(main)
             finally:
-                _active = previous
+                _active = previous_run
                 os.chdir(previous_cwd)
                 _restore_environment(previous_env)
                 self._finish()
