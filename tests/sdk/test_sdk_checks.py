@@ -170,9 +170,9 @@ class TestCheckDocs:
         assert result.passed is True
 
     def test_check_docs__stale_readme_fails(self, tmp_path):
-        committed = docs.README.read_text()
+        fresh = docs.render_readme()
         stale = tmp_path / "README.md"
-        stale.write_text(committed.replace(docs.TESTED_WITH, "Tested with nothing."))
+        stale.write_text(fresh.replace(docs.TESTED_WITH, "Tested with nothing."))
 
         result = docs.check_docs(readme=stale)
 

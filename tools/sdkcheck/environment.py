@@ -72,11 +72,13 @@ def ensure_sdk() -> None:
 
 
 def sdk_environment() -> dict[str, str]:
-    """Returns the environment for SDK runs: no content-repo nagging, no colours."""
+    """Returns the environment for SDK runs.
+
+    The content-repo warning is silenced and the SDK's offline switch dropped, because
+    it makes `validate` refuse to run; `Config/` files in the layout keep it offline.
+    """
     env = dict(os.environ)
     env["DEMISTO_SDK_IGNORE_CONTENT_WARNING"] = "1"
-    env["DEMISTO_SDK_SKIP_VERSION_CHECK"] = "1"
-    env["NO_COLOR"] = "1"
     env.pop("DEMISTO_SDK_OFFLINE_ENV", None)
     return env
 

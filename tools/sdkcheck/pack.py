@@ -6,6 +6,7 @@ integration's code and none of the local platform stand-in, which XSOAR supplies
 itself.
 """
 
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -33,6 +34,14 @@ OPTIONAL_INTEGRATION_FILES = (f"{INTEGRATION}_image.png",)
 # What validation and doc generation need: the yml, and the code it describes.
 CORE_FILES = (f"{INTEGRATION}.py", f"{INTEGRATION}.yml")
 
+# demisto-sdk reads these content-repo files at start-up and fetches them from GitHub
+# when they are missing; empty lists of core packs keep every SDK run off the network.
+CORE_PACK_LISTS = (
+    "core_packs_list.json",
+    "core_packs_mpv2_list.json",
+    "core_packs_xpanse_list.json",
+    "core_packs_platform_list.json",
+)
 # The unified yml holds the whole integration; libyaml reads it far faster when present.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # What the unified script must hold (the integration) and must not (the stand-in).
@@ -80,6 +89,14 @@ def integration_yml(content_root: Path = CONTENT_ROOT) -> Path:
     return integration_dir(content_root) / f"{INTEGRATION}.yml"
 
 
+def write_offline_config(content_root: Path) -> None:
+    """Writes the `Config/` files demisto-sdk would otherwise download."""
+    config = content_root / "Config"
+    config.mkdir(parents=True, exist_ok=True)
+    for name in CORE_PACK_LISTS:
+        (config / name).write_text(json.dumps({"core_packs_list": []}) + "\n")
+
+
 def lay_out_pack(
     source_dir: Path = SOURCE_DIR,
     content_root: Path = CONTENT_ROOT,
@@ -107,6 +124,7 @@ def lay_out_pack(
         shutil.rmtree(target_pack)
     shutil.copytree(PACK_FILES_DIR, target_pack)
 
+    write_offline_config(content_root)
     target = integration_dir(content_root)
     target.mkdir(parents=True)
     for name in files + OPTIONAL_INTEGRATION_FILES:
