@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 from abc import abstractmethod
 from collections import OrderedDict  # noqa: F401
 from datetime import datetime, timedelta, timezone  # noqa: F401
-from functools import wraps
+from functools import lru_cache, wraps
 from inspect import currentframe  # noqa: F401
 from random import randint  # noqa: F401
 from threading import Lock  # noqa: F401
@@ -1782,14 +1782,27 @@ def get_demisto_version_as_str():
         return "Unknown"
 
 
+@lru_cache(maxsize=64)
+def _version_order(server_version, version):
+    """-1, 0 or 1 as server_version is below, equal to or above version.
+
+    Cached because indicator context asks the same question once per indicator.
+    """
+    server, wanted = LooseVersion(server_version), LooseVersion(version)
+    if server == wanted:
+        return 0
+    return 1 if server > wanted else -1
+
+
 def is_demisto_version_ge(version, build_number=""):
     """Tells whether the platform version is at least version (and build_number)."""
     try:
         server = get_demisto_version()
     except AttributeError:
         return False
-    if LooseVersion(server.get("version", "0")) != LooseVersion(version):
-        return LooseVersion(server.get("version", "0")) > LooseVersion(version)
+    order = _version_order(str(server.get("version", "0")), str(version))
+    if order:
+        return order > 0
     if not build_number:
         return True
     try:

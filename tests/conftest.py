@@ -68,6 +68,15 @@ def _note_entries(exposure: ExposureLog, source: str, entries) -> None:
                 exposure.add_text(f"{source} {key}", entry.get(key))
 
 
+def _zip_password(args: dict):
+    """The zip password of a call, unless generated text reuses it in other arguments."""
+    password = args.get("password")
+    if not isinstance(password, str) or len(password) < 8:
+        return None
+    others = [str(value) for key, value in args.items() if key != "password"]
+    return None if any(password in value for value in others) else password
+
+
 def _home_of(home) -> pathlib.Path:
     return pathlib.Path(home or os.environ.get("XSOAR_LOCAL_HOME") or ".warroom")
 
@@ -77,7 +86,7 @@ def _wrap_run_command(exposure: ExposureLog):
         def run_command(command, args, params, *rest, **options):
             _note_params(exposure, params)
             if isinstance(args, dict):
-                exposure.add_secret(args.get("password"))
+                exposure.add_secret(_zip_password(args))
             exposure.add_log_file(_home_of(options.get("home")) / "warroom.log")
             result = original(command, args, params, *rest, **options)
             _note_entries(exposure, f"run_command {command}", result.entries)
