@@ -103,6 +103,9 @@ REPLY_DATE_PATTERN = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$"
 )
 UTC_OFFSETS = frozenset({None, "Z", "+00:00", "+0000", "-00:00", "-0000"})
+TWELVE_HOUR_CLOCK = {
+    f"{hour:02d}": (f"{hour % 12 or 12:02d}", "AM" if hour < 12 else "PM") for hour in range(24)
+}
 API_DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 DATE_ARGUMENT_FORMS = (
     "N minutes, N hours, N days, N weeks, N months or N years, yyyy-mm-dd, "
@@ -931,6 +934,10 @@ class Column(NamedTuple):
 
 def escape_cell(value: Any) -> str:
     """Markdown-safe cell text; lists become one line each."""
+    if value.__class__ is str:  # most cells: checked first, as this runs for every cell
+        return _MARKDOWN_SPECIAL.sub(_escape_match, value)
+    if value.__class__ is int:  # counts and ids: digits and a sign need no escaping
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -949,7 +956,8 @@ def render_table(title: str, columns: Iterable[Column], records: list[dict],
     """Renders records as a markdown table, in the platform's table layout."""
     columns = tuple(columns)
     lines = [f"### {title}"] if title else []
-    rows = [[escape_cell(column.read(record)) for column in columns] for record in records]
+    readers = [column.read for column in columns]
+    rows = [[escape_cell(read(record)) for read in readers] for record in records]
     if drop_empty and rows:
         keep = [index for index in range(len(columns)) if any(row[index] for row in rows)]
         columns = tuple(columns[index] for index in keep)
@@ -960,7 +968,8 @@ def render_table(title: str, columns: Iterable[Column], records: list[dict],
     lines.append("|" + "|".join(column.header for column in columns) + "|")
     lines.append("|" + "|".join("---" for _ in columns) + "|")
     lines.extend("| " + " | ".join(row) + " |" for row in rows)
-    return "\n".join(lines) + "\n"
+    lines.append("")  # the closing newline, without copying the whole text once more
+    return "\n".join(lines)
 
 
 def format_date(value: Any) -> str:
@@ -977,9 +986,10 @@ def format_date(value: Any) -> str:
             return ""
         year, month, day = f"{moment.year:04d}", f"{moment.month:02d}", f"{moment.day:02d}"
         hour, minute = f"{moment.hour:02d}", f"{moment.minute:02d}"
-    hour_of_day = int(hour)
-    meridiem = "AM" if hour_of_day < 12 else "PM"
-    return f"{day}/{month}/{year}, {(hour_of_day % 12) or 12:02d}:{minute} {meridiem} UTC"
+    clock = TWELVE_HOUR_CLOCK.get(hour)
+    if clock is None:
+        return ""
+    return f"{day}/{month}/{year}, {clock[0]}:{minute} {clock[1]} UTC"
 
 
 def field(*path: str) -> Callable[[dict], Any]:
@@ -990,10 +1000,11 @@ def field(*path: str) -> Callable[[dict], Any]:
 
     def read(record: dict) -> Any:
         value: Any = record
-        for key in path:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(key)
+        try:
+            for key in path:
+                value = value.get(key)
+        except AttributeError:  # a step that is not an object (JSON has no other .get)
+            return None
         return value
 
     return read
@@ -1044,6 +1055,7 @@ def joined(key: str, separator: str = ", ") -> Callable[[dict], str]:
     return read
 
 
+_ATTACHMENT_HASHES = field("attachmentHashCriteria", "attachmentHashes")
 SEARCH_COLUMNS = (
     Column("ID", field("id")),
     Column("Created By", field("createdBy")),
@@ -1056,8 +1068,7 @@ SEARCH_COLUMNS = (
     Column("Attachment Names", field("attachmentNames")),
     Column("Attachment Hashes", lambda search: [
         f"{item.get('hashType')}: {item.get('hashString')}"
-        for item in (field("attachmentHashCriteria", "attachmentHashes")(search) or [])
-        if isinstance(item, dict)
+        for item in _as_list(_ATTACHMENT_HASHES(search))
     ]),
     Column("Attachment MIME Types", field("attachmentMimeTypes")),
     Column("Attachment Exclude MIME Types", field("attachmentExcludeMimeTypes")),
@@ -1140,7 +1151,10 @@ _IOC_IDENTITY = (
     Column("Threat Type", field("attributes", "threat_type")),
     Column("Threat Value", field("attributes", "threat_value")),
 )
-_IOC_LEVEL = Column("Threat Level", field("metadata", "source", "threat_level"))
+_THREAT_LEVEL = field("metadata", "source", "threat_level")
+_SOURCE_UPDATED_AT = field("metadata", "source", "updated_at")
+_QUARANTINE_CREATED_AT = field("metadata", "quarantine", "created_at")
+_IOC_LEVEL = Column("Threat Level", _THREAT_LEVEL)
 _IOC_CREATED = Column("Created At", date_field("metadata", "quarantine", "created_at"))
 _IOC_EXPIRES = Column("Expires At", date_field("metadata", "quarantine", "expires_at"))
 _IOC_MATCHES = (
@@ -1151,8 +1165,7 @@ _IOC_MATCHES = (
 IOC_LIST_COLUMNS = (
     *_IOC_IDENTITY, _IOC_LEVEL,
     Column("Updated At", lambda ioc: format_date(
-        field("metadata", "source", "updated_at")(ioc)
-        or field("metadata", "quarantine", "created_at")(ioc)
+        _SOURCE_UPDATED_AT(ioc) or _QUARANTINE_CREATED_AT(ioc)
     )),
     _IOC_CREATED, *_IOC_MATCHES,
 )
@@ -1210,7 +1223,7 @@ class Verdicts:
         value = attributes.get("threat_value")
         if not isinstance(value, str) or not value or threat_type not in THREAT_TYPES:
             return None
-        level = field("metadata", "source", "threat_level")(ioc)
+        level = _THREAT_LEVEL(ioc)
         score = Common.DBotScore.NONE if deleted else self.score(level)
         description = f"Cofense Vision threat level: {level}" if score == 3 else None
         dbot_type = INDICATOR_DBOT_TYPES[threat_type]

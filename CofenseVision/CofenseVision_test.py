@@ -2169,6 +2169,10 @@ class TestDates:
             pytest.param(
                 "2022-07-27 09:01", "27/07/2022, 09:01 AM UTC", id="no-seconds"
             ),
+            pytest.param(
+                "2022-07-27T23:59:59Z", "27/07/2022, 11:59 PM UTC", id="last-minute"
+            ),
+            pytest.param("2022-07-27T25:00:00Z", "", id="hour-out-of-range"),
             pytest.param("yesterday", "", id="not-a-date"),
             pytest.param(None, "", id="null"),
             pytest.param(1658930324, "", id="epoch-number"),

@@ -27,7 +27,7 @@ SIZES = {
     "full": {
         "rows": 2000,
         "pages": (50, 500, 2000),
-        "repeats": 5,
+        "repeats": 9,
         "download": 200 * MIB,
         "starts": 3,
     },

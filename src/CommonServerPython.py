@@ -230,21 +230,14 @@ class DBotScoreType:
     @classmethod
     def is_valid_type(cls, _type):
         """Tells whether _type is one of the types (the plain string 'cidr' is not)."""
-        return _type in (
-            cls.IP,
-            cls.FILE,
-            cls.DOMAIN,
-            cls.URL,
-            cls.CVE,
-            cls.ACCOUNT,
-            cls.CIDR,
-            cls.DOMAINGLOB,
-            cls.CERTIFICATE,
-            cls.CRYPTOCURRENCY,
-            cls.EMAIL,
-            cls.ATTACKPATTERN,
-            cls.CUSTOM,
-        )
+        return _type in _DBOT_SCORE_TYPES
+
+
+_DBOT_SCORE_TYPES = tuple(
+    value
+    for name, value in vars(DBotScoreType).items()
+    if name.isupper() and not name.startswith("_")
+)
 
 
 class DBotScoreReliability:
@@ -999,9 +992,8 @@ def _pairs(text):
 
 def _store(indicator, arguments):
     """Keeps every constructor argument as an attribute of the same name."""
-    for name, value in arguments.items():
-        if name != "self":
-            setattr(indicator, name, value)
+    indicator.__dict__.update(arguments)
+    del indicator.__dict__["self"]
 
 
 def _is_set(value):
@@ -1018,17 +1010,29 @@ def _as_context(value):
 
 def _read(indicator, pairs, keep=bool):
     """The context of the (key, attribute) pairs whose value passes keep."""
-    values = {key: getattr(indicator, attribute) for key, attribute in pairs}
-    return {key: _as_context(value) for key, value in values.items() if keep(value)}
+    attributes = indicator.__dict__
+    if keep is bool:
+        found = [
+            (key, value)
+            for key, attribute in pairs
+            if (value := attributes.get(attribute))
+        ]
+    else:
+        found = [
+            (key, value)
+            for key, attribute in pairs
+            if keep(value := attributes.get(attribute))
+        ]
+    return {key: _as_context(value) for key, value in found}
 
 
 def _groups(indicator, groups):
     """Each named group of pairs, all its keys kept, when any of its values is set."""
+    attributes = indicator.__dict__
     found = {}
     for name, pairs in groups.items():
-        values = {key: getattr(indicator, attribute) for key, attribute in pairs}
-        if any(values.values()):
-            found[name] = values
+        if any(attributes.get(attribute) for _, attribute in pairs):
+            found[name] = {key: attributes.get(attribute) for key, attribute in pairs}
     return found
 
 
@@ -1253,8 +1257,8 @@ Email registrar_abuse_email
 
 
 def _calling_brand():
-    calling_context = getattr(demisto, "callingContext", None) or {}
-    if not calling_context.get("integration"):
+    calling_context = getattr(demisto, "callingContext", None)
+    if calling_context is None or not calling_context.get("integration"):
         return ""
     return (calling_context.get("context") or {}).get("IntegrationBrand") or ""
 

@@ -159,6 +159,9 @@ class _CallingContext(_MutableMapping):
     def __len__(self):
         return len(_run().calling_context)
 
+    def get(self, key, default=None):
+        return _run().calling_context.get(key, default)
+
     def __repr__(self):
         return f"callingContext({_redact.redact(dict(_run().calling_context))!r})"
 

@@ -69,7 +69,7 @@ def _note_entries(exposure: ExposureLog, source: str, entries) -> None:
 
 
 def _zip_password(args: dict):
-    """The zip password of a call, unless generated text reuses it in other arguments."""
+    """The zip password of a call, unless other arguments of it hold the same text."""
     password = args.get("password")
     if not isinstance(password, str) or len(password) < 8:
         return None

@@ -155,8 +155,8 @@ def test_any_arguments_give_a_result_or_one_clean_error_line(
     argument_sets = data.draw(ARGUMENT_STRATEGIES[command], label="argument sets")
 
     for args in argument_sets:
-        # Generated "password" values are text, not secrets: they are drawn from the same
-        # pool as hashes and ids, so they are kept out of the session's secret registry
+        # Generated "password" values are text, not secrets: they come from the same
+        # pool as hashes and ids, so they stay out of the session's secret registry,
         # while the instance's client secret and token stay in it.
         result = _unobserved_run(command, args, FUZZ_PARAMS, home=fuzz_home,
                                  sleep=lambda seconds: None, max_polls=2)
