@@ -60,6 +60,7 @@ IOC_BATCH_SIZE = 500
 DEFAULT_IOC_SOURCE = "XSOAR"
 MAX_FILE_NAME_LENGTH = 128
 DEFAULT_POLL_INTERVAL_SECONDS = 10
+MAX_DIGITS = 18  # whole-number arguments: beyond this no bound of Vision's is reached
 DEFAULT_POLL_TIMEOUT_SECONDS = 600
 
 SEARCH_SORT_KEYS = (
@@ -159,6 +160,39 @@ def _retry_policy(methods: Iterable[str]) -> Retry:
         return _VisionRetry(backoff_jitter=RETRY_BACKOFF_JITTER_SECONDS, **options)
     except TypeError:  # urllib3 1.x has no jitter
         return _VisionRetry(**options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Downloaded files
+# ---------------------------------------------------------------------------------------------
+
+SIGNATURE_BYTES = 4
+
+
+class FileKind(NamedTuple):
+    """A kind of downloaded file, known by the bytes it starts with."""
+
+    name: str
+    signatures: tuple[bytes, ...]
+
+    def check(self, head: bytes, path: str, reply: requests.Response, *, complete: bool) -> None:
+        """Refuses a reply whose first bytes cannot start this kind of file."""
+        if not head and complete:
+            raise DemistoException(f"Cofense Vision answered GET {path} with an empty body "
+                                   f"instead of {self.name}. Retry the command.")
+        if len(head) < SIGNATURE_BYTES and not complete:
+            return
+        if not any(head.startswith(signature) for signature in self.signatures):
+            content_type = reply.headers.get("Content-Type") or "no content type"
+            raise DemistoException(
+                f"Cofense Vision answered GET {path} with something other than {self.name} "
+                f"({_shown(content_type)}). Retry the command; if it persists, check the "
+                "Server URL and any proxy in between."
+            )
+
+
+# A zip archive starts with a local file header, or with the end record when it is empty.
+ZIP_ARCHIVE = FileKind("a zip archive", (b"PK\x03\x04", b"PK\x05\x06"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +321,7 @@ class Client(BaseClient):
             repeatable=True,
             error_handler=_raise_for_token_reply,
         )
-        body = _json_body(reply)
+        body = _json_body(reply, "POST", Paths.TOKEN)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise DemistoException("Cofense Vision's token service answered without a token.")
@@ -362,21 +396,38 @@ class Client(BaseClient):
                 demisto.debug("Vision rejected the token; fetching a new one and retrying once.")
         raise AssertionError("unreachable")
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return _json_body(self._call(method, path, **kwargs))
+    def _json(self, method: str, path: str, *, may_be_empty: bool = False, **kwargs: Any) -> Any:
+        """Calls an endpoint and decodes its JSON reply; an empty one is {} where allowed."""
+        reply = self._call(method, path, **kwargs)
+        if may_be_empty and not reply.content.strip():
+            return {}
+        return _json_body(reply, method, path)
 
-    def _download(self, path: str, params: dict, destination: str) -> int:
-        """Streams a binary reply into a file and returns the number of bytes written."""
+    def _download(self, path: str, params: dict, destination: str,
+                  expected: FileKind | None = None) -> int:
+        """Streams a binary reply into a file and returns the number of bytes written.
+
+        With expected, a reply that does not start like that kind of file (a proxy's HTML
+        page, an empty body) is refused and the partial file removed.
+        """
         reply = self._call("GET", path, params=params, stream=True)
-        written = 0
+        written, head = 0, b""
         try:
             with open(destination, "wb") as target:
                 for chunk in reply.iter_content(DOWNLOAD_CHUNK_BYTES):
+                    if expected and len(head) < SIGNATURE_BYTES:
+                        head += chunk[:SIGNATURE_BYTES]
+                        expected.check(head, path, reply, complete=False)
                     target.write(chunk)
                     written += len(chunk)
+            if expected:
+                expected.check(head, path, reply, complete=True)
         except requests.exceptions.RequestException as exc:
             os.remove(destination)
             raise DemistoException(_transport_sentence(exc, "GET", path, True), exc) from None
+        except DemistoException:
+            os.remove(destination)
+            raise
         finally:
             reply.close()
         return written
@@ -398,11 +449,17 @@ class Client(BaseClient):
             password=password,
         )
         reply = self._call("POST", Paths.MESSAGES, json_data=body, creates=True)
-        return reply.text.strip().strip('"')
+        token = reply.text.strip().strip('"')
+        if not token:
+            raise DemistoException(
+                f"Cofense Vision answered HTTP {reply.status_code} to POST {Paths.MESSAGES} "
+                "with an empty body where the one-time token was expected; request a new one."
+            )
+        return token
 
     def download_message(self, token: str, destination: str) -> int:
         """GET /api/v4/messages?token=…, streamed into destination."""
-        return self._download(Paths.MESSAGES, {"token": token}, destination)
+        return self._download(Paths.MESSAGES, {"token": token}, destination, ZIP_ARCHIVE)
 
     def download_attachment(self, md5: str | None, sha256: str | None, destination: str) -> int:
         """GET /api/v4/attachment?md5=…&sha256=…, streamed into destination."""
@@ -495,8 +552,9 @@ class Client(BaseClient):
         return self._json("DELETE", Paths.IOC.format(id=ioc_id), headers=headers)
 
     def get_last_ioc(self, source: str) -> dict:
-        """GET /iocrepository/v1/iocs/last"""
-        return self._json("GET", Paths.LAST_IOC, headers=self._source_header(source))
+        """GET /iocrepository/v1/iocs/last; empty while the source has no IOC."""
+        headers = self._source_header(source)
+        return self._json("GET", Paths.LAST_IOC, headers=headers, may_be_empty=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,10 +573,15 @@ STATUS_ADVICE = {
 SERVER_ERROR_ADVICE = "Vision or a proxy in front of it failed; retry later."
 
 
-def _json_body(reply: requests.Response) -> Any:
-    """Decodes a JSON reply; an empty body decodes to an empty dict."""
+def _json_body(reply: requests.Response, method: str, path: str) -> Any:
+    """Decodes a JSON reply; an empty body is an error, as every caller needs the reply."""
     if not reply.content or not reply.content.strip():
-        return {}
+        creation = _CREATION_CHECKS.get(path) if method == "POST" else None
+        advice = f"{creation}." if creation else "Retry the command."
+        raise DemistoException(
+            f"Cofense Vision answered HTTP {reply.status_code} to {method} {path} with an "
+            f"empty body where a JSON reply was expected; {advice}"
+        )
     try:
         return reply.json()
     except ValueError:
@@ -656,12 +719,13 @@ def parse_int_arg(
     text = _text_arg(args, name)
     if text is None:
         return default
-    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
         raise ValueError(f'"{name}" must be a whole number; got "{_shown(text)}".')
-    number = int(text)
-    if number < minimum or (maximum is not None and number > maximum):
+    too_long = len(text.lstrip("+-").lstrip("0")) > MAX_DIGITS
+    number = 0 if too_long else int(text)
+    if too_long or number < minimum or (maximum is not None and number > maximum):
         bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
-        raise ValueError(f'"{name}" must be a whole number {bounds}; got {number}.')
+        raise ValueError(f'"{name}" must be a whole number {bounds}; got {_shown(text)}.')
     return number
 
 
@@ -783,18 +847,26 @@ def parse_date_arg(args: dict, name: str, *, forward: bool = False) -> datetime 
 def parse_date_text(text: str, name: str, *, forward: bool = False,
                     label: str | None = None) -> datetime:
     """A date in any accepted form; `label` names it in errors (default: the quoted name)."""
-    relative = RELATIVE_DATE_PATTERN.fullmatch(text.strip())
-    if relative:
-        amount, unit = int(relative.group(1)), relative.group(2).lower()
-        delta = relativedelta(**{f"{unit}s": amount})
-        now = datetime.now(timezone.utc)
-        return now + delta if forward else now - delta
-    parsed = _parse_iso(text.strip()) or _parse_free_date(text, forward)
+    try:
+        parsed = _parse_relative(text, forward) or _parse_iso(text.strip()) \
+            or _parse_free_date(text, forward)
+    except (OverflowError, ValueError):  # a date past the years a datetime can hold
+        parsed = None
     if parsed is None:
         raise ValueError(f'{label or chr(34) + name + chr(34)} must be a date such as '
                          f'{DATE_ARGUMENT_FORMS} (UTC); '
                          f'got "{_shown(text)}".')
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _parse_relative(text: str, forward: bool) -> datetime | None:
+    relative = RELATIVE_DATE_PATTERN.fullmatch(text.strip())
+    if relative is None:
+        return None
+    amount, unit = int(relative.group(1)), relative.group(2).lower()
+    delta = relativedelta(**{f"{unit}s": amount})
+    now = datetime.now(timezone.utc)
+    return now + delta if forward else now - delta
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -823,7 +895,10 @@ def _parse_free_date(text: str, forward: bool) -> datetime | None:
 
 
 def to_api_date(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(timezone.utc).strftime(API_DATE_FORMAT)
+    """ISO 8601 in UTC to the second, the year always in four digits."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def parse_attachment_hashes(args: dict) -> list[dict]:
@@ -857,8 +932,9 @@ def parse_headers_arg(args: dict) -> list[dict]:
 def parse_quarantine_emails(raw: Any) -> list[dict]:
     """Internet message id and recipient pairs; ids keep their brackets and any ':' inside.
 
-    Each item is split after the id's closing '>', or else at its last ':'. Exact
-    duplicates are dropped; a malformed item is named in the error.
+    Each item is split after the id's closing '>', or else at its last ':'. Duplicates
+    (the recipient's letter case aside, as mailboxes ignore it) are dropped; an item whose
+    id is not in angle brackets or whose recipient is not an address is named in the error.
     """
     accepted = "<internet message id>:recipient@example.com, separated by commas"
     emails, seen = [], set()
@@ -871,11 +947,12 @@ def parse_quarantine_emails(raw: Any) -> list[dict]:
             recipient = rest[1:].strip() if rest.startswith(":") else ""
         else:
             message_id, _, recipient = (part.strip() for part in item.rpartition(":"))
-        if not message_id or not EMAIL_ADDRESS_PATTERN.fullmatch(recipient):
+        if not (MESSAGE_ID_PATTERN.fullmatch(message_id)
+                and EMAIL_ADDRESS_PATTERN.fullmatch(recipient)):
             raise ValueError(f'"quarantine_emails" item "{_shown(item)}" is malformed; '
                              f"use {accepted}.")
-        if (message_id, recipient) not in seen:
-            seen.add((message_id, recipient))
+        if (message_id, recipient.lower()) not in seen:
+            seen.add((message_id, recipient.lower()))
             emails.append({"internetMessageId": message_id, "recipientAddress": recipient})
     if not emails:
         raise ValueError(f'"quarantine_emails" is required; use {accepted}.')
@@ -1563,8 +1640,9 @@ class Polling(NamedTuple):
 
     @classmethod
     def from_args(cls, args: dict) -> "Polling":
+        """The polling arguments, checked before the command changes anything."""
         job_id = _text_arg(args, "job_id")
-        return cls(
+        polling = cls(
             enabled=parse_bool_arg(args, "polling"),
             interval=parse_int_arg(args, "interval_in_seconds",
                                    default=DEFAULT_POLL_INTERVAL_SECONDS, minimum=1),
@@ -1572,12 +1650,23 @@ class Polling(NamedTuple):
                                   default=DEFAULT_POLL_TIMEOUT_SECONDS, minimum=1),
             job_id=parse_positive_id(args, "job_id") if job_id else None,
         )
+        if polling.enabled and polling.interval > polling.timeout:
+            raise ValueError(f'"interval_in_seconds" ({polling.interval}) must not exceed '
+                             f'"timeout_in_seconds" ({polling.timeout}), or the job would '
+                             "never be checked.")
+        return polling
 
 
 def _poll_job(client: Client, command: str, args: dict, job_id: int, polling: Polling,
               finish: Callable[[dict], CommandResults]) -> CommandResults:
     """Reads the job; schedules this command again until its latest run has finished."""
-    job = _as_dict(client.get_quarantine_job(job_id))
+    try:
+        job = _as_dict(client.get_quarantine_job(job_id))
+    except DemistoException as exc:
+        raise DemistoException(
+            f"Quarantine job {job_id} exists, but checking it failed: {exc} Follow it with "
+            f"!cofense-quarantine-job-get id={job_id} rather than running this command again."
+        ) from None
     status = latest_run(job).get("status")
     if status in FINISHED_JOB_STATUSES:
         return finish(job)
@@ -1680,15 +1769,13 @@ def quarantine_job_stop_command(client: Client, args: dict) -> CommandResults:
 
 
 def _ioc_results(iocs: list[dict], title: str, columns: Iterable[Column], verdicts: Verdicts,
-                 *, deleted: bool = False, notes: Iterable[str] = ()) -> CommandResults:
+                 *, deleted: bool = False) -> CommandResults:
     """One entry for any number of IOCs: one table and every indicator."""
     indicators = [
         indicator for indicator in (verdicts.indicator(ioc, deleted=deleted) for ioc in iocs)
         if indicator is not None
     ]
     readable = render_table(title, columns, iocs)
-    for note in notes:
-        readable += f"\n{note}\n"
     outputs: Any = iocs[0] if len(iocs) == 1 else iocs
     return CommandResults(
         outputs_prefix="Cofense.IOC",
@@ -1764,10 +1851,19 @@ def _ioc_item(fields: dict, where: str) -> dict:
         value = fields.get(name)
         if value is None or not str(value).strip():
             raise ValueError(f'{where}: "{name}" is required.')
+    for name in (*IOC_REQUIRED_FIELDS, *IOC_DATE_FIELDS):
+        value = fields.get(name)
+        if value is not None and not isinstance(value, str) and not (
+                name == "source_id" and isinstance(value, int) and not isinstance(value, bool)):
+            raise ValueError(f'{where}: "{name}" must be text; got {type(value).__name__}.')
     threat_type = str(fields["threat_type"]).strip().upper()
     if threat_type not in THREAT_TYPES:
         raise ValueError(f'{where}: "threat_type" must be one of Domain, MD5, Sender, SHA256, '
                          f'Subject, URL; got "{_shown(fields["threat_type"])}".')
+    digits = HASH_LENGTHS.get(threat_type)
+    if digits and not re.fullmatch(rf"[0-9a-fA-F]{{{digits}}}", fields["threat_value"].strip()):
+        raise ValueError(f'{where}: "threat_value" must be {digits} hexadecimal digits for '
+                         f'threat type {threat_type}; got "{_shown(fields["threat_value"])}".')
     dates = {}
     for name, forward in IOC_DATE_FIELDS.items():
         value = fields.get(name)
@@ -1807,7 +1903,8 @@ def parse_iocs_json(raw: str) -> list[dict]:
     return parsed
 
 
-def iocs_update_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+def iocs_update_command(client: Client, args: dict,
+                        verdicts: Verdicts) -> CommandResults | list:
     source = parse_ioc_source(args) or ""
     raw_json = _text_arg(args, "iocs_json")
     if raw_json is not None:
@@ -1828,11 +1925,23 @@ def iocs_update_command(client: Client, args: dict, verdicts: Verdicts) -> Comma
     if failures and not stored:
         raise DemistoException(" ".join(failures))
 
-    if len(stored) == 1:
+    if failures:
+        title = (f"{len(stored)} of {len(items)} IOCs updated; {len(failures)} of "
+                 f"{len(batches)} batches failed (see the error entry).")
+    elif len(stored) == 1:
         title = f"IOC {stored[0].get('id')} updated successfully."
     else:
         title = f"{len(stored)} IOCs updated successfully in {len(batches)} batch(es)."
-    return _ioc_results(stored, title, IOC_UPSERT_COLUMNS, verdicts, notes=failures)
+    results = _ioc_results(stored, title, IOC_UPSERT_COLUMNS, verdicts)
+    if not failures:
+        return results
+    # The stored IOCs keep their entry and context; the error entry fails the playbook task,
+    # so a partial upload is never taken for a complete one.
+    return [results, {
+        "Type": entryTypes["error"],
+        "ContentsFormat": formats["text"],
+        "Contents": "Failed to execute cofense-iocs-update command. " + " ".join(failures),
+    }]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1842,7 +1951,15 @@ def iocs_update_command(client: Client, args: dict, verdicts: Verdicts) -> Comma
 
 def test_module(client: Client) -> str:
     """Fetches a token and reads the searchable headers: proves URL, credentials and role."""
-    client.get_searchable_headers()
+    try:
+        client.get_searchable_headers()
+    except VisionApiError as exc:
+        if getattr(exc.res, "status_code", None) != 404:
+            raise
+        raise DemistoException(
+            "Cofense Vision answered HTTP 404 to the connection test. Check that the Server "
+            "URL is Vision's address alone, without a path such as /api/v4."
+        ) from None
     return "ok"
 
 

@@ -6,6 +6,7 @@ reference) and the expected War Room tables from test_data/<command>_readable.md
 The integration context lives in a dict per test; nothing here sleeps or measures time.
 """
 
+import functools
 import hashlib
 import io
 import json
@@ -422,6 +423,61 @@ class TestMessageGet(CommandTest):
         )
         assert not files.exists()
 
+    @pytest.mark.parametrize(
+        "content, content_type, message",
+        [
+            pytest.param(
+                b"<html><body>Gateway says hello</body></html>",
+                "text/html",
+                "Cofense Vision answered GET /api/v4/messages with something other "
+                "than a zip archive (text/html). Retry the command; if it persists, "
+                "check the Server URL and any proxy in between.",
+                id="html-page",
+            ),
+            pytest.param(
+                b"PK",
+                "application/zip",
+                "Cofense Vision answered GET /api/v4/messages with something other "
+                "than a zip archive (application/zip). Retry the command; if it "
+                "persists, check the Server URL and any proxy in between.",
+                id="too-short",
+            ),
+            pytest.param(
+                b"",
+                "application/zip",
+                "Cofense Vision answered GET /api/v4/messages with an empty body "
+                "instead of a zip archive. Retry the command.",
+                id="empty",
+            ),
+        ],
+    )
+    def test_a_reply_that_is_not_a_zip_is_refused_and_not_kept(
+        self, files, content, content_type, message
+    ):
+        """Given a 200 that is no zip, When downloading, Then an error and no file."""
+        self.reply("GET", "/api/v4/messages", content=content,
+                   headers={"Content-Type": content_type})
+
+        with pytest.raises(DemistoException) as error:
+            self.run({"token": self.token})
+
+        assert str(error.value) == message
+        assert not files.exists()
+
+    def test_a_zip_split_before_its_signature_ends_is_accepted(self, files):
+        """Given a zip whose first chunk is short, When downloading, Then it is kept."""
+
+        class Trickle(io.BytesIO):
+            def read(self, size=-1, **kwargs):
+                return super().read(2 if size is None or size < 0 else min(size, 2))
+
+        content = b"PK\x03\x04rest-of-the-archive"
+        self.reply("GET", "/api/v4/messages", body=Trickle(content))
+
+        self.run({"token": self.token})
+
+        assert files.read_bytes() == content
+
     @pytest.mark.parametrize("token", ["../../etc/passwd", "a b", "x" * 129])
     def test_a_token_that_is_not_vision_s_is_refused(self, token):
         """Given a malformed token, When downloading, Then nothing is requested."""
@@ -638,6 +694,18 @@ class TestMessageSearchCreate(CommandTest):
                 id="unreadable-date",
             ),
             pytest.param(
+                {"received_after_date": "2030 years"},
+                f'"received_after_date" must be a date such as {DATE_FORMS} (UTC); '
+                'got "2030 years".',
+                id="before-year-one",
+            ),
+            pytest.param(
+                {"received_before_date": "0001-01-01T00:00:00+01:00"},
+                f'"received_before_date" must be a date such as {DATE_FORMS} (UTC); '
+                'got "0001-01-01T00:00:00+01:00".',
+                id="utc-before-year-one",
+            ),
+            pytest.param(
                 {
                     "received_after_date": "2022-08-02",
                     "received_before_date": "2022-08-01",
@@ -746,6 +814,17 @@ class TestMessageSearchesList(CommandTest):
                 id="page-fraction",
             ),
             pytest.param(
+                {"size": "99999999999999999999"},
+                '"size" must be a whole number from 1 to 2000; '
+                "got 99999999999999999999.",
+                id="size-beyond-any-bound",
+            ),
+            pytest.param(
+                {"page": "\u0663"},
+                '"page" must be a whole number; got "\u0663".',
+                id="page-arabic-digit",
+            ),
+            pytest.param(
                 {"sort": "foo:up"},
                 f'{SEARCH_SORT_FORM}; got "foo:up".',
                 id="sort-unknown",
@@ -760,6 +839,11 @@ class TestMessageSearchesList(CommandTest):
     def test_bad_paging_is_refused_before_any_request(self, args, message):
         """Given bad paging, When listing, Then the argument is named, nothing sent."""
         self.assert_refused(args, message)
+
+    def test_leading_zeros_do_not_count_against_the_length_of_a_number(self):
+        """Given a zero-padded size, When parsed, Then its value is read."""
+        padded = {"size": "+00000000000000000000050"}
+        assert vision.parse_int_arg(padded, "size", minimum=1, maximum=2000) == 50
 
 
 class TestMessageSearchGet(CommandTest):
@@ -1097,9 +1181,9 @@ class TestQuarantineJobCreate(CommandTest):
                 id="duplicates-dropped",
             ),
             pytest.param(
-                "abc:def:user@example.com",
-                [("abc:def", "user@example.com")],
-                id="no-brackets-split-at-last-colon",
+                "<x@y>:Ann@Example.com,<x@y>:ann@example.COM",
+                [("<x@y>", "Ann@Example.com")],
+                id="recipient-case-ignored-for-duplicates",
             ),
             pytest.param(
                 ["<c@d> : u@example.com", ""],
@@ -1146,6 +1230,21 @@ class TestQuarantineJobCreate(CommandTest):
                 " , ",
                 f'"quarantine_emails" is required; use {QUARANTINE_FORM}.',
                 id="only-separators",
+            ),
+            *(
+                pytest.param(
+                    item,
+                    f'"quarantine_emails" item "{item}" is malformed; '
+                    f"use {QUARANTINE_FORM}.",
+                    id=case,
+                )
+                for case, item in (
+                    ("no-brackets", "abc:def:user@example.com"),
+                    ("reversed-pair", "user@example.com:1216.160@6d14a4fa9032"),
+                    ("space-in-id", "<a b@c>:user@example.com"),
+                    ("empty-id", "<>:user@example.com"),
+                    ("extra-bracket", "<a@x>>:user@example.com"),
+                )
             ),
         ],
     )
@@ -1219,6 +1318,36 @@ class TestQuarantineJobCreate(CommandTest):
         self.assert_refused(
             {"quarantine_emails": "<a@b>:u@example.com", "interval_in_seconds": "0"},
             '"interval_in_seconds" must be a whole number 1 or more; got 0.',
+        )
+
+    def test_an_interval_longer_than_the_timeout_is_refused_before_creating(self):
+        """Given interval > timeout, When creating with polling, Then no job is made."""
+        self.assert_refused(
+            {
+                "quarantine_emails": "<a@b>:u@example.com",
+                "polling": "true",
+                "interval_in_seconds": "60",
+                "timeout_in_seconds": "30",
+            },
+            '"interval_in_seconds" (60) must not exceed "timeout_in_seconds" (30), '
+            "or the job would never be checked.",
+        )
+
+    def test_a_failed_first_check_names_the_job_that_was_created(self):
+        """Given the job made but unreadable, When polling, Then the error names it."""
+        self.reply("POST", "/api/v4/quarantineJobs", json={"id": 435})
+        self.reply("GET", "/api/v4/quarantineJobs/435", status_code=503, text="")
+
+        with pytest.raises(DemistoException) as error:
+            self.run({"quarantine_emails": "<a@b>:u@example.com", "polling": "true"})
+
+        assert str(error.value).startswith(
+            "Quarantine job 435 exists, but checking it failed: Cofense Vision "
+            "answered HTTP 503"
+        )
+        assert str(error.value).endswith(
+            "Follow it with !cofense-quarantine-job-get id=435 rather than running "
+            "this command again."
         )
 
 
@@ -1720,7 +1849,7 @@ class TestIocsUpdate(CommandTest):
             for index in range(2500)
         ]
 
-        results = self.run({"source": "Feed-1", "iocs_json": json.dumps(items)})
+        results, error = self.run({"source": "Feed-1", "iocs_json": json.dumps(items)})
 
         assert len(results.outputs) == 2000
         assert (
@@ -1728,13 +1857,17 @@ class TestIocsUpdate(CommandTest):
             == "https://u1000.example/"
         )
         assert results.readable_output.startswith(
-            "### 2000 IOCs updated successfully in 5 batch(es).\n"
+            "### 2000 of 2500 IOCs updated; 1 of 5 batches failed (see the error "
+            "entry).\n"
         )
-        assert results.readable_output.endswith(
-            "\nBatch 2 of 5 (items 500–999) failed: Cofense Vision answered HTTP 422 "
+        assert error == {
+            "Type": 4,
+            "ContentsFormat": "text",
+            "Contents": "Failed to execute cofense-iocs-update command. Batch 2 of 5 "
+            "(items 500–999) failed: Cofense Vision answered HTTP 422 "
             "UNPROCESSABLE_ENTITY: Invalid IOC (threat_value is empty). Vision refused "
-            "the request as it stands.\n"
-        )
+            "the request as it stands.",
+        }
 
     def test_when_every_batch_fails_the_command_fails(self):
         """Given every batch refused, When updating, Then an error names the batch."""
@@ -1785,6 +1918,31 @@ class TestIocsUpdate(CommandTest):
                 '[{"threat_value": "private.example"}, 5]',
                 '"iocs_json" item 0: "threat_type" is required.',
                 id="first-problem-wins",
+            ),
+            pytest.param(
+                '{"threat_type": "URL", "threat_value": {"a": 1}, '
+                '"threat_level": "High", "created_at": "1 day", "source_id": 7}',
+                '"iocs_json" item 0: "threat_value" must be text; got dict.',
+                id="object-as-value",
+            ),
+            pytest.param(
+                '{"threat_type": "URL", "threat_value": "https://a.example/", '
+                '"threat_level": 7, "created_at": "1 day", "source_id": "a"}',
+                '"iocs_json" item 0: "threat_level" must be text; got int.',
+                id="number-as-level",
+            ),
+            pytest.param(
+                '{"threat_type": "URL", "threat_value": "https://a.example/", '
+                '"threat_level": "High", "created_at": [1], "source_id": "a"}',
+                '"iocs_json" item 0: "created_at" must be text; got list.',
+                id="list-as-date",
+            ),
+            pytest.param(
+                '{"threat_type": "md5", "threat_value": "zz", '
+                '"threat_level": "High", "created_at": "1 day", "source_id": "a"}',
+                '"iocs_json" item 0: "threat_value" must be 32 hexadecimal digits for '
+                'threat type MD5; got "zz".',
+                id="md5-not-hex",
             ),
             pytest.param(
                 "[1]", '"iocs_json" item 0 must be a JSON object.', id="not-object"
@@ -2131,6 +2289,15 @@ class TestDates:
                 "01 Feb 2021 04:45:33", False, "2021-02-01T04:45:33Z", id="with-time"
             ),
             pytest.param("20/08/2022", True, "2022-08-20T00:00:00Z", id="day-first"),
+            pytest.param(
+                "0001-01-01", False, "0001-01-01T00:00:00Z", id="four-digit-year"
+            ),
+            pytest.param(
+                "2022-04-17T14:05:44.987Z",
+                False,
+                "2022-04-17T14:05:44Z",
+                id="to-second",
+            ),
         ],
     )
     def test_date_arguments(self, text, forward, sent):
@@ -2724,13 +2891,22 @@ EMPTY_REPLY_CASES = [
 ]
 
 
+# Empty bodies that vision-api.md documents: restore, approve, delete, and the last IOC
+# of a source that has none.
+REPLY_NOT_NEEDED = {
+    "cofense-last-ioc-get",
+    "cofense-quarantine-job-delete",
+    "cofense-quarantine-job-restore",
+    "cofense-quarantine-job-approve",
+}
+
+
 class TestRepliesWithMissingFields:
     """Vision may leave out any field; no command may crash or print None."""
 
     @pytest.mark.parametrize(
         "body",
         [
-            pytest.param("", id="empty-body"),
             pytest.param("{}", id="empty-object"),
             pytest.param("null", id="null"),
             pytest.param("[]", id="array"),
@@ -2774,6 +2950,30 @@ class TestRepliesWithMissingFields:
         assert "None" not in entry["HumanReadable"]
         assert json.loads(json.dumps(entry))["Type"] == 1
 
+    @pytest.mark.parametrize(
+        "command, args", [pytest.param(*case, id=case[0]) for case in EMPTY_REPLY_CASES]
+    )
+    def test_an_empty_body_is_refused_where_a_reply_is_needed(
+        self, client, requests_mock, command, args
+    ):
+        """Given empty 200 bodies, When running, Then an error unless none is needed."""
+        api = re.compile(re.escape(BASE_URL) + "/(api|iocrepository)/")
+        requests_mock.register_uri(ANY_METHOD, api, text="")
+        if command in vision.IOC_COMMANDS:
+            run = functools.partial(vision.IOC_COMMANDS[command], client, args,
+                                    vision.Verdicts())
+        else:
+            run = functools.partial(vision.COMMANDS[command], client, args)
+
+        if command in REPLY_NOT_NEEDED:
+            assert run().to_context()["HumanReadable"].startswith("### ")
+            return
+        with pytest.raises(DemistoException, match="empty body where") as raised:
+            run()
+        creating = ("cofense-quarantine-job-create", "cofense-message-search-create")
+        if command in creating:
+            assert "may have been created; check cofense-" in str(raised.value)
+
 
 # ------------------------------------------------------------------------------------
 # test-module and main
@@ -2802,6 +3002,18 @@ class TestTestModule(CommandTest):
 
         assert token_service.call_count == 1
         assert_sent(self.only_call(), "GET", "/api/v4/config/searchableHeaders")
+
+    def test_a_404_points_at_the_server_url(self):
+        """Given a URL with a path, When testing, Then the advice is about the URL."""
+        self.reply("GET", "/api/v4/config/searchableHeaders", status_code=404, json={})
+
+        with pytest.raises(DemistoException) as error:
+            vision.test_module(self.client)
+
+        assert str(error.value) == (
+            "Cofense Vision answered HTTP 404 to the connection test. Check that the "
+            "Server URL is Vision's address alone, without a path such as /api/v4."
+        )
 
 
 class TestMain:

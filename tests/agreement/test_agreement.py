@@ -1,13 +1,17 @@
 """The command reference, the yml and the integration's dispatcher agree.
 
 The reference (shared/command-reference.txt, beside the repository) is what XSOAR users
-know; the yml is what XSOAR reads; the dispatcher is what runs. A second test runs each
-command's documented example against the emulator and checks that every context key it
-writes is declared in the yml.
+know; the yml is what XSOAR reads; the dispatcher is what runs. The tests take the
+reference's commands, arguments, context paths and examples from
+reference_interface.json (written by tools/reference_interface.py), so they run without
+the reference; where it is beside the repository, one test checks that the JSON is still
+what it gives. Each command's documented example also runs against the emulator, and
+every context key it writes must be declared in the yml.
 """
 
 import functools
-import re
+import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -16,34 +20,29 @@ import yaml
 import CofenseVision
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent / "shared" / "command-reference.txt"
 YML = ROOT / "CofenseVision" / "CofenseVision.yml"
-OUTPUT_TYPES = "String|Number|Date|Boolean|Unknown"
 # Arguments the product adds to the reference's (decisions.md and the polling issue).
 ADDED_ARGUMENTS = {"polling", "interval_in_seconds", "timeout_in_seconds", "job_id"}
 ALIASES = {"cofense-searchable-headers-list": "cofense-searchable-headers-get"}
 
 
+def load_extractor():
+    """tools/reference_interface.py, which is not a package."""
+    path = ROOT / "tools" / "reference_interface.py"
+    spec = importlib.util.spec_from_file_location("reference_interface", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+extractor = load_extractor()
+REFERENCE = extractor.default_reference()
+
+
 @functools.cache
-def read_reference() -> dict[str, dict]:
-    """Each command of the reference: its argument names and its context paths."""
-    text = REFERENCE.read_text(encoding="utf-8")
-    parts = re.split(r"\n(cofense-[a-z-]+)#\n", text)
-    commands = {}
-    for name, body in zip(parts[1::2], parts[2::2]):
-        inputs = body.partition("Input#")[2].partition("Context Output#")[0]
-        outputs = body.partition("Context Output#")[2].partition("Command example#")[0]
-        example = re.search(rf"^(!{re.escape(name)}\b.*)$", body, re.MULTILINE)
-        commands[name] = {
-            "arguments": re.findall(r"^([a-z][a-z0-9_]*)[A-Z][A-Za-z]*\s", inputs,
-                                    re.MULTILINE),
-            "paths": dict(re.findall(
-                rf"^((?:Cofense|DBotScore|Domain|URL|Email|File)\.[\w.]+)"
-                rf"({OUTPUT_TYPES})(?=[A-Z\"'])",
-                outputs, re.MULTILINE)),
-            "example": example.group(1) if example else None,
-        }
-    return commands
+def read_interface() -> dict[str, dict]:
+    """Each command of the reference: its arguments, context paths and example."""
+    return json.loads(extractor.INTERFACE.read_text(encoding="utf-8"))
 
 
 @functools.cache
@@ -53,29 +52,36 @@ def read_yml() -> dict[str, dict]:
     return {command["name"]: command for command in document["script"]["commands"]}
 
 
-pytestmark = pytest.mark.skipif(not REFERENCE.exists(),
-                                reason="shared/command-reference.txt is not beside the repo")
+@pytest.mark.skipif(not REFERENCE.is_file(),
+                    reason=f"no reference at {REFERENCE} to compare the JSON with")
+def test_the_interface_json_is_what_the_reference_gives():
+    """The committed JSON, byte for byte, is a fresh extraction of the reference."""
+    fresh = extractor.render(extractor.read_reference(REFERENCE))
+
+    committed = extractor.INTERFACE.read_text(encoding="utf-8")
+    assert committed == fresh, "stale: run python3 tools/reference_interface.py"
 
 
 def test_the_same_commands_everywhere():
-    reference, yml = read_reference(), read_yml()
+    reference, yml = read_interface(), read_yml()
     dispatched = set(CofenseVision.COMMANDS) | set(CofenseVision.IOC_COMMANDS)
 
     assert set(reference) == set(yml) - set(ALIASES)
     assert set(yml) == dispatched
 
 
-@pytest.mark.parametrize("command", sorted(read_reference()) if REFERENCE.exists() else [])
+@pytest.mark.parametrize("command", sorted(read_interface()))
 def test_the_same_arguments(command):
-    reference = read_reference()[command]["arguments"]
-    declared = [argument["name"] for argument in read_yml()[command].get("arguments", [])]
+    reference = read_interface()[command]["arguments"]
+    arguments = read_yml()[command].get("arguments", [])
+    declared = [argument["name"] for argument in arguments]
 
     assert set(declared) - ADDED_ARGUMENTS == set(reference)
 
 
-@pytest.mark.parametrize("command", sorted(read_reference()) if REFERENCE.exists() else [])
+@pytest.mark.parametrize("command", sorted(read_interface()))
 def test_every_reference_path_is_declared_with_its_type(command):
-    reference = read_reference()[command]["paths"]
+    reference = read_interface()[command]["paths"]
     declared = {output["contextPath"]: output.get("type")
                 for output in read_yml()[command].get("outputs", [])}
 
@@ -106,7 +112,7 @@ def context_paths(value, prefix: str = "") -> set[str]:
 
 
 def declared_or_inside(path: str, declared: set[str]) -> bool:
-    """Declared itself, inside a declared object, or an (empty) parent of declared paths."""
+    """Declared, inside a declared object, or an (empty) parent of declared paths."""
     parts = path.split(".")
     if any(".".join(parts[:end]) in declared for end in range(len(parts), 1, -1)):
         return True
@@ -127,15 +133,17 @@ def war_room(tmp_path_factory):
         yield room
 
 
-@pytest.mark.parametrize("command", sorted(read_reference()) if REFERENCE.exists() else [])
+@pytest.mark.parametrize("command", sorted(read_interface()))
 def test_each_example_writes_only_declared_context(command, war_room):
-    example = read_reference()[command]["example"]
-    declared = {output["contextPath"] for output in read_yml()[command].get("outputs", [])}
+    example = read_interface()[command]["example"]
+    outputs = read_yml()[command].get("outputs", [])
+    declared = {output["contextPath"] for output in outputs}
 
     war_room.reset_emulator()
     outcome = war_room.run(example)
 
     assert outcome.error is None, outcome.error
     written = context_paths(outcome.context) - {""}
-    undeclared = sorted(path for path in written if not declared_or_inside(path, declared))
+    undeclared = sorted(path for path in written
+                        if not declared_or_inside(path, declared))
     assert not undeclared
