@@ -4,7 +4,7 @@ import argparse
 import logging
 import sys
 
-from .app import create_app, make_emulator_server
+from .app import create_app, make_emulator_server, server_url
 from .backend import (DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
                       DEFAULT_TOKEN_LIFETIME_SECONDS)
 
@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     backend = app.extensions["vision_emulator"].backend
-    print(f"Cofense Vision emulator on http://{args.host}:{server.server_port} "
+    url = server_url(args.host, server.server_port)
+    print(f"Cofense Vision emulator on {url} "
           f"(client id {backend.client_id}, {len(backend.mailbox.messages)} messages); "
           "Ctrl+C stops it.", flush=True)
     try:

@@ -195,6 +195,12 @@ def check_loopback(host: str) -> None:
         raise ValueError(f"The emulator serves on loopback only, not on {host!r}")
 
 
+def server_url(host: str, port: int) -> str:
+    """The base URL of a server on host and port; an IPv6 host goes in brackets."""
+    url_host = f"[{host}]" if ":" in host else host
+    return f"http://{url_host}:{port}"
+
+
 def make_emulator_server(host: str, port: int, app: Flask):
     """A threaded werkzeug server for the app (not yet serving)."""
     check_loopback(host)
@@ -219,8 +225,7 @@ def serve(host: str = "127.0.0.1", port: int = 0, **settings):
     thread = threading.Thread(target=server.serve_forever, name="vision-emulator",
                               daemon=True)
     thread.start()
-    url_host = f"[{host}]" if ":" in host else host
-    running = RunningServer(f"http://{url_host}:{server.server_port}", app,
+    running = RunningServer(server_url(host, server.server_port), app,
                             app.extensions["vision_emulator"].backend)
     log.debug("Vision emulator serving at %s", running.url)
     try:

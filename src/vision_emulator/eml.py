@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 URL_PATTERN = re.compile(r"https?://[^\s\"'<>()\[\]{}]+", re.IGNORECASE)
 FOLDING = re.compile(r"\r?\n(?=[ \t])")
 URL_TRAILING_PUNCTUATION = ".,;:!?"
+MESSAGE_ID_HEADER = "message-id"
 RECIPIENT_HEADERS = (("to", "To"), ("cc", "Cc"), ("bcc", "Bcc"))
 TEXT_LIKE_TYPES = ("text/", "application/xhtml", "application/json", "application/xml")
 
@@ -116,7 +117,7 @@ def parse(raw: bytes) -> ParsedMessage:
         raw=raw,
         headers=headers,
         subject=_header_text(message, "Subject"),
-        internet_message_id=_header_text(message, "Message-ID"),
+        internet_message_id=_message_id(message),
         senders=_people(message, "From"),
         recipients=[(kind, person) for kind, name in RECIPIENT_HEADERS
                     for person in _people(message, name)],
@@ -168,15 +169,45 @@ def detect_content_type(filename: str, content: bytes) -> str:
 
 
 def _headers(message) -> list[tuple[str, str]]:
-    """Every header in order, unfolded and with encoded words decoded."""
+    """Every header in order, unfolded and with encoded words decoded.
+
+    A Message-ID stays as written, since Python's parser cuts it at a space.
+    """
     pairs = []
     for name, value in message.raw_items():
+        if name.lower() == MESSAGE_ID_HEADER:
+            pairs.append((name, _unfolded_raw(value)))
+            continue
         try:
             text = str(message.policy.header_factory(name, value))
         except Exception:  # noqa: BLE001 - a header Python cannot decode stays raw
             text = str(value)
         pairs.append((name, FOLDING.sub("", text).strip()))
     return pairs
+
+
+def _unfolded_raw(value) -> str:
+    """A raw header value unfolded and stripped, its undecodable bytes replaced."""
+    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return FOLDING.sub("", text).strip()
+
+
+def _message_id(message) -> str:
+    """The first Message-ID from `<` to its matching `>`; without one, its text."""
+    raw = next((value for name, value in message.raw_items()
+                if name.lower() == MESSAGE_ID_HEADER), None)
+    if raw is None:
+        return ""
+    text = _unfolded_raw(raw)
+    start = text.find("<")
+    if start < 0:
+        return text
+    depth = 0
+    for index, char in enumerate(text[start:], start):
+        depth += (char == "<") - (char == ">")
+        if depth == 0:
+            return text[start:index + 1]
+    return text
 
 
 def _header_text(message, name: str) -> str:

@@ -4,10 +4,13 @@ Arguments are `name=value` pairs. A value runs to the next unquoted space and ma
 bare text with double-quoted parts (where `\\"` and `\\\\` are escapes and any other
 backslash stays as typed), single-quoted parts and backtick-quoted parts (both taken
 literally). Only the syntax is checked here; what a command accepts comes from its yml.
+Errors quote the offending word with any URL password masked.
 """
 
 import re
 from dataclasses import dataclass, field
+
+from xsoar_local.redact import mask_url
 
 COMMAND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 ARGUMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -90,12 +93,13 @@ def _argument(token: _Token) -> tuple[str, str]:
     """Splits one word into name and value, or says why it is no argument."""
     if token.equals_at is None:
         raise CommandLineError(
-            f"{token.text!r} is not an argument: write it as name=value"
+            f"{mask_url(token.text)!r} is not an argument: write it as name=value"
         )
     name = token.text[: token.equals_at]
     if not ARGUMENT_NAME.fullmatch(name):
         raise CommandLineError(
-            f"{token.text!r} is not an argument: {name!r} is no argument name"
+            f"{mask_url(token.text)!r} is not an argument: "
+            f"{mask_url(name)!r} is no argument name"
         )
     return name, token.text[token.equals_at + 1:]
 
@@ -121,7 +125,7 @@ def parse_command_line(line: str) -> CommandLine:
 
     head, *rest = words
     if head.quoted or not COMMAND_NAME.fullmatch(head.text):
-        raise CommandLineError(f"{head.text!r} is not a command name")
+        raise CommandLineError(f"{mask_url(head.text)!r} is not a command name")
 
     args: dict[str, str] = {}
     for token in rest:

@@ -4,17 +4,19 @@ Each parameter comes from the first place that has it: the `--config` file (a JS
 YAML mapping), the environment (`VISION_URL`, `VISION_CLIENT_ID`,
 `VISION_CLIENT_SECRET`, `VISION_INSECURE`, `VISION_PROXY`, `VISION_PARAM_<NAME>`), the
 yml's `defaultvalue`.
-Without a URL the local emulator is used, and at the emulator's address its demo client
-fills in missing credentials. Secrets are only ever shown masked.
+Without a URL the local emulator is used. On a loopback URL (127.0.0.1, ::1, localhost)
+the emulator's demo client fills in missing credentials; any other server needs both.
+Secrets, URL passwords included, are only ever shown masked.
 """
 
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
+from urllib.parse import urlsplit
 
 from xsoar_local import redact
 from xsoar_local.ymlspec import IntegrationSpec
@@ -32,6 +34,7 @@ ENV_PARAMS = {
 ENV_CREDENTIALS = {"VISION_CLIENT_ID": IDENTIFIER, "VISION_CLIENT_SECRET": PASSWORD}
 ENV_PARAM_PREFIX = "VISION_PARAM_"
 FILE_CREDENTIALS = {"client_id": IDENTIFIER, "client_secret": PASSWORD}
+LOOPBACK_NAMES = ("localhost",)
 BOOLEAN_PARAM_TYPE = 8
 BOOLEAN_WORDS = {
     "true": True, "yes": True, "on": True, "1": True,
@@ -172,15 +175,49 @@ def build_params(layers: list[Mapping[str, Any]],
     return InstanceConfig(params)
 
 
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host is a loopback address or `localhost`."""
+    try:
+        host = urlsplit(str(url)).hostname or ""
+    except ValueError:
+        return False
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _fill_emulator_defaults(params: dict[str, Any]) -> None:
-    """Points at the local emulator without a URL; there its demo client fills gaps."""
+    """Points at the local emulator without a URL and fills in its demo credentials.
+
+    The demo client fills gaps on a loopback URL only; any other server needs both.
+
+    Raises:
+        ConfigError: naming the variables and keys that set the missing credentials.
+    """
     params["url"] = params.get("url") or DEFAULT_URL
-    if str(params["url"]).rstrip("/") != DEFAULT_URL:
-        return
     credentials = dict(params.get(CREDENTIALS) or {})
-    credentials.setdefault(IDENTIFIER, DEMO_CLIENT_ID)
-    credentials.setdefault(PASSWORD, DEMO_CLIENT_SECRET)
-    params[CREDENTIALS] = credentials
+    if is_loopback_url(params["url"]):
+        credentials[IDENTIFIER] = credentials.get(IDENTIFIER) or DEMO_CLIENT_ID
+        credentials[PASSWORD] = credentials.get(PASSWORD) or DEMO_CLIENT_SECRET
+        params[CREDENTIALS] = credentials
+        return
+    missing = [key for key in (IDENTIFIER, PASSWORD) if not credentials.get(key)]
+    if missing:
+        raise ConfigError(_missing_credentials_message(params["url"], missing))
+
+
+def _missing_credentials_message(url: str, missing: list[str]) -> str:
+    """Says which credentials the server at url lacks and where to set them."""
+    variables = [var for var, key in ENV_CREDENTIALS.items() if key in missing]
+    file_keys = [name for name, key in FILE_CREDENTIALS.items() if key in missing]
+    return (
+        f"the Vision server {redact.mask_url(str(url))} needs the API client: set "
+        f"{' and '.join(variables)}, or {' and '.join(file_keys)} in the --config "
+        f"file (the demo client is only used on a loopback URL)"
+    )
 
 
 def _check_against_spec(params: dict[str, Any], spec: IntegrationSpec) -> None:

@@ -10,7 +10,6 @@ layer over it that also offers a prompt. Nothing here talks to Vision itself; wi
 import argparse
 import errno
 import hashlib
-import ipaddress
 import json
 import logging
 import os
@@ -23,13 +22,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 import requests
 
-from xsoar_local import runtime
+from xsoar_local import redact, runtime
 from xsoar_local.commandline import CommandLineError, parse_command_line
-from xsoar_local.config import ConfigError, InstanceConfig, build_params, load_params
+from xsoar_local.config import (
+    ConfigError,
+    InstanceConfig,
+    build_params,
+    is_loopback_url,
+    load_params,
+)
 from xsoar_local.ymlspec import IntegrationSpec, SpecError, find_default_yml, load_spec
 
 LOG = logging.getLogger(__name__)
@@ -44,7 +48,6 @@ EXIT_OK, EXIT_ENTRY_ERROR, EXIT_USAGE = 0, 1, 2
 INSTANCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 CLOCK_ADVANCE_PATH = "/_emulator/clock/advance"
 WARP_TIMEOUT_SECONDS = 10
-LOOPBACK_NAMES = ("localhost",)
 FILE_NAME_LIMIT = 120
 SUFFIX_LIMIT = 16
 FALLBACK_FILE_NAME = "file"
@@ -193,15 +196,27 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def is_loopback_url(url: str) -> bool:
-    """True when the URL's host is a loopback address or `localhost`."""
-    host = urlsplit(str(url)).hostname or ""
-    if host in LOOPBACK_NAMES:
-        return True
+def prepare_home(home: Path | None) -> Path:
+    """Creates the runtime's home folder and its files folder when missing.
+
+    Raises:
+        WarRoomError: naming the folder and why it cannot be used.
+    """
+    folder = runtime.resolve_home(home)
+    if home is not None:
+        shown = f"the --home folder {home}"
+    elif os.environ.get(runtime.HOME_ENV):
+        shown = f"the ${runtime.HOME_ENV} folder {folder}"
+    else:
+        shown = f"the home folder {folder}"
+    if folder.exists() and not folder.is_dir():
+        raise WarRoomError(f"{shown} is a file, not a folder")
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        runtime.files_folder(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarRoomError(f"{shown} cannot be used: {exc.strerror or exc}") from None
+    LOG.debug("using the home folder %s", folder)
+    return folder
 
 
 class ClockWarp:
@@ -214,7 +229,8 @@ class ClockWarp:
     def __init__(self, url: str):
         if not is_loopback_url(url):
             raise WarRoomError(
-                f"--warp only works with an emulator on a loopback address, not {url}"
+                f"--warp only works with an emulator on a loopback address, "
+                f"not {redact.mask_url(str(url))}"
             )
         self.endpoint = str(url).rstrip("/") + CLOCK_ADVANCE_PATH
         self.session = requests.Session()
@@ -305,6 +321,10 @@ class WarRoom:
             return Outcome(error=str(exc), problems=[str(exc)])
         except ImportError as exc:
             problem = f"cannot import the integration {self.module}: {exc}"
+            return Outcome(error=problem, problems=[problem])
+        except OSError as exc:
+            problem = (f"the home folder {runtime.resolve_home(self.home)} cannot be "
+                       f"used: {exc.strerror or exc}")
             return Outcome(error=problem, problems=[problem])
         return self._outcome([_as_entry(entry) for entry in result.entries])
 
@@ -547,6 +567,7 @@ def _main(argv: list[str] | None) -> int:
         if options.show_config:
             print(config.show())
             return EXIT_OK
+        prepare_home(options.home)
         war_room = WarRoom(config, options.instance, options.home, options.out,
                            options.warp, spec, on_poll=print_poll)
     except (SpecError, ConfigError, WarRoomError) as exc:

@@ -298,6 +298,34 @@ def test_eml_folder(tmp_path):
     assert not backend.mailbox.has_mailbox("mallory@evil.example")
 
 
+@pytest.mark.parametrize("header, stored", [
+    pytest.param(b"<id with space@x>", "<id with space@x>", id="space-inside"),
+    pytest.param(b"  <x2@evil.example>  ", "<x2@evil.example>", id="padded"),
+    pytest.param(b"junk <a b@x> more", "<a b@x>", id="text-around"),
+    pytest.param(b"\r\n <folded\r\n id@x>", "<folded id@x>", id="folded"),
+    pytest.param(b"bare-id@x ", "bare-id@x", id="no-brackets"),
+    pytest.param(b"<never closed", "<never closed", id="unclosed"),
+])
+def test_eml_folder__message_id_as_written(tmp_path, header, stored):
+    (tmp_path / "one.eml").write_bytes(
+        b"From: m@evil.example\r\nTo: a@corp.example\r\nMessage-ID: " + header
+        + b"\r\nSubject: hi\r\n\r\nbody\r\n")
+
+    [message] = Backend(eml_dir=tmp_path, include_samples=False).mailbox.messages
+
+    assert message.internet_message_id == stored
+    assert message.to_json()["internetMessageId"] == stored
+
+
+def test_eml_folder__message_id_header_keeps_its_text(tmp_path):
+    (tmp_path / "one.eml").write_bytes(
+        b"To: a@corp.example\r\nMessage-ID: <id with space@x>\r\n\r\nbody\r\n")
+
+    [message] = Backend(eml_dir=tmp_path, include_samples=False).mailbox.messages
+
+    assert ("Message-ID", "<id with space@x>") in message.headers
+
+
 def test_eml_folder__missing(tmp_path):
     with pytest.raises(FileNotFoundError):
         Backend(eml_dir=tmp_path / "absent")

@@ -7,8 +7,9 @@ import pytest
 import requests
 
 from vision_emulator import serve
+from vision_emulator import __main__ as command_line
 from vision_emulator.__main__ import main, parse_args
-from vision_emulator.app import check_loopback
+from vision_emulator.app import check_loopback, server_url
 
 from .support import REFERENCE_ID
 
@@ -105,3 +106,33 @@ def test_command_line__refuses_a_public_address(capsys):
 
     assert status == 2
     assert "loopback only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host, url", [
+    ("127.0.0.1", "http://127.0.0.1:8780"),
+    ("localhost", "http://localhost:8780"),
+    ("::1", "http://[::1]:8780"),
+])
+def test_server_url__brackets_ipv6_hosts(host, url):
+    assert server_url(host, 8780) == url
+
+
+def test_command_line__prints_an_ipv6_url_in_brackets(monkeypatch, capsys):
+    def stopping_server(*args):
+        server = make_server(*args)
+        server.serve_forever = stop
+        return server
+
+    def stop():
+        raise KeyboardInterrupt
+
+    make_server = command_line.make_emulator_server
+    monkeypatch.setattr(command_line, "make_emulator_server", stopping_server)
+
+    status = main(["--host", "::1", "--port", "0"])
+
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert printed.startswith("Cofense Vision emulator on http://[::1]:")
+    port = printed.split("]:", 1)[1].split(" ", 1)[0]
+    assert int(port) > 0

@@ -70,6 +70,8 @@ REFUSED_LINES = [
     pytest.param("!cofense-x 1a=1", "'1a' is no argument name", id="digit-first-name"),
     pytest.param("!cofense-x id=1 size=2 id=3", "argument 'id' is given more than once",
                  id="repeated-argument"),
+    pytest.param("!cofense-x http://u:UrlPw999@h", "'http://u:********@h' is not an "
+                 "argument", id="url-password-masked"),
 ]
 
 

@@ -271,6 +271,19 @@ def test_invocation_repr_masks_secrets(home):
     assert "<XX_REPLACED>" in shown
 
 
+def test_url_password_is_masked_in_repr_logs_and_warroom_log(home):
+    url = "http://user:UrlPw999@127.0.0.1:18931"
+    invocation = Invocation("cmd", {}, {"url": url}, home=home)
+
+    invocation.run(lambda: demisto.debug(f"connecting to {url}; UrlPw999 again"))
+
+    assert "UrlPw999" not in repr(invocation)
+    assert invocation.logs == [
+        "DEBUG connecting to http://user:********@127.0.0.1:18931; "
+        "<XX_REPLACED> again"]
+    assert "UrlPw999" not in (home / "warroom.log").read_text()
+
+
 def test_params_give_defaults_for_none_values(home):
     invocation = Invocation("cmd", {}, {"timeout": None}, home=home)
 

@@ -304,6 +304,7 @@ def test_safe_file_name(name, expected):
     pytest.param("http://10.0.0.1:8780", False, id="private-address"),
     pytest.param("http://127.0.0.1.example.com", False, id="lookalike"),
     pytest.param("not a url", False, id="garbage"),
+    pytest.param("http://[::1", False, id="unclosed-bracket"),
 ])
 def test_is_loopback_url(url, loopback):
     assert warroom.is_loopback_url(url) is loopback
@@ -341,3 +342,17 @@ def test_clock_warp__refusal_is_an_error_outcome(yml, scripted, tmp_path):
 def test_clock_warp__refuses_remote_address():
     with pytest.raises(WarRoomError, match="loopback"):
         ClockWarp("http://192.0.2.1:8780")
+
+
+def test_run__home_folder_trouble_is_an_error_outcome(room, scripted, monkeypatch):
+    def unusable_home(*args, **kwargs):
+        raise NotADirectoryError(20, "Not a directory", str(scripted.home / "files"))
+
+    monkeypatch.setattr(runtime, "run_command", unusable_home)
+
+    outcome = room.run("!fake-show id=7")
+
+    assert outcome.exit_code == 1
+    assert outcome.error == (f"the home folder {scripted.home.resolve()} cannot be "
+                             f"used: Not a directory")
+    assert printed(room, outcome) == ("", f"ERROR: {outcome.error}\n")

@@ -135,13 +135,19 @@ def test_main__prompt(cli, monkeypatch, capsys):
     assert cli.scripted.calls[0][1] == {"id": "9", "size": "50"}
 
 
-def test_main__warp_refuses_a_remote_url(cli, capsys):
-    cli.config_file.write_text(json.dumps({**PARAMS, "url": "https://vision.example.com"}))
+@pytest.mark.parametrize("url, shown", [
+    pytest.param("https://vision.example.com", "https://vision.example.com",
+                 id="plain"),
+    pytest.param("https://user:UrlPw999@vision.example.com",
+                 "https://user:********@vision.example.com", id="password-masked"),
+])
+def test_main__warp_refuses_a_remote_url(cli, capsys, url, shown):
+    cli.config_file.write_text(json.dumps({**PARAMS, "url": url}))
 
     assert main([*cli.options, "--warp", "!fake-show id=7"]) == 2
     assert capsys.readouterr().err == (
         "warroom: --warp only works with an emulator on a loopback address, "
-        "not https://vision.example.com\n")
+        f"not {shown}\n")
     assert cli.scripted.calls == []
 
 
@@ -161,3 +167,78 @@ def test_main__warp_advances_the_clock_per_poll(cli, capsys):
     assert capsys.readouterr().err == (
         "… polling fake-job-create again in 10 s\n"
         "… polling fake-job-create again in 2.5 s\n")
+
+
+def _options_with_url_from_environment(cli, monkeypatch, url):
+    """The CLI options without --config, with VISION_URL set to url."""
+    monkeypatch.setenv("VISION_URL", url)
+    return cli.options[: cli.options.index("--config")]
+
+
+def test_main__show_config_masks_the_url_password(cli, monkeypatch, capsys):
+    options = _options_with_url_from_environment(
+        cli, monkeypatch, "http://user:UrlPw999@127.0.0.1:18931")
+
+    assert main([*options, "--show-config"]) == 0
+
+    shown = capsys.readouterr().out
+    assert "UrlPw999" not in shown
+    assert json.loads(shown)["url"] == "http://user:********@127.0.0.1:18931"
+
+
+def test_main__remote_url_without_client_names_what_to_set(cli, monkeypatch, capsys):
+    options = _options_with_url_from_environment(
+        cli, monkeypatch, "https://vision.example.com")
+
+    assert main([*options, "!fake-show id=7"]) == 2
+    assert capsys.readouterr().err == (
+        "warroom: the Vision server https://vision.example.com needs the API client: "
+        "set VISION_CLIENT_ID and VISION_CLIENT_SECRET, or client_id and "
+        "client_secret in the --config file (the demo client is only used on a "
+        "loopback URL)\n")
+    assert cli.scripted.calls == []
+
+
+def _home_options(cli, home):
+    options = list(cli.options)
+    options[options.index("--home") + 1] = str(home)
+    return options
+
+
+@pytest.mark.parametrize("home_in_tmp, problem", [
+    pytest.param("a-file", "is a file, not a folder", id="regular-file"),
+    pytest.param("a-file/sub", "cannot be used: Not a directory", id="under-a-file"),
+])
+def test_main__unusable_home_is_one_line(cli, tmp_path, capsys, home_in_tmp,
+                                         problem):
+    (tmp_path / "a-file").write_text("not a folder")
+    home = tmp_path / home_in_tmp
+
+    status = main([*_home_options(cli, home), "!fake-show id=7"])
+
+    assert status == 2
+    assert capsys.readouterr().err == f"warroom: the --home folder {home} {problem}\n"
+    assert cli.scripted.calls == []
+
+
+def test_main__home_that_cannot_be_created(cli, tmp_path, monkeypatch, capsys):
+    def refuse(path, *args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    monkeypatch.setattr(warroom.Path, "mkdir", refuse)
+    home = tmp_path / "nope"
+
+    status = main([*_home_options(cli, home), "!fake-show id=7"])
+
+    assert status == 2
+    assert capsys.readouterr().err == (
+        f"warroom: the --home folder {home} cannot be used: "
+        f"No such file or directory\n")
+
+
+def test_main__creates_a_missing_home(cli, tmp_path, capsys):
+    cli.scripted.entries = [note("done")]
+    home = tmp_path / "new" / "home"
+
+    assert main([*_home_options(cli, home), "!fake-show id=7"]) == 0
+    assert (home / "files").is_dir()

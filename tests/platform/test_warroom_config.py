@@ -107,11 +107,66 @@ def test_yaml_config_with_credentials_mapping(spec, write_config):
 def test_empty_config_file_sets_nothing(spec, write_config):
     path = write_config("", suffix=".yml")
 
-    assert params_of(spec, path, VISION_URL=REMOTE)["url"] == REMOTE
+    params = params_of(spec, path, VISION_URL=REMOTE, VISION_CLIENT_ID="env-id",
+                       VISION_CLIENT_SECRET=ENV_SECRET)
+
+    assert params["url"] == REMOTE
 
 
-def test_remote_url_gets_no_demo_credentials(spec):
-    assert "credentials" not in params_of(spec, VISION_URL=REMOTE)
+def test_remote_url_keeps_its_own_credentials(spec):
+    params = params_of(spec, VISION_URL=REMOTE, VISION_CLIENT_ID="env-id",
+                       VISION_CLIENT_SECRET=ENV_SECRET)
+
+    assert params["credentials"] == {"identifier": "env-id", "password": ENV_SECRET}
+
+
+@pytest.mark.parametrize("environ, missing", [
+    pytest.param({}, "set VISION_CLIENT_ID and VISION_CLIENT_SECRET, or client_id "
+                 "and client_secret in the --config file", id="both"),
+    pytest.param({"VISION_CLIENT_ID": "env-id"},
+                 "set VISION_CLIENT_SECRET, or client_secret in", id="secret"),
+    pytest.param({"VISION_CLIENT_SECRET": ENV_SECRET},
+                 "set VISION_CLIENT_ID, or client_id in", id="client-id"),
+])
+def test_remote_url_without_credentials_is_refused(spec, environ, missing):
+    with pytest.raises(ConfigError) as caught:
+        load_params(environ={"VISION_URL": REMOTE, **environ}, spec=spec)
+
+    assert f"the Vision server {REMOTE} needs the API client" in str(caught.value)
+    assert missing in str(caught.value)
+    assert ENV_SECRET not in str(caught.value)
+
+
+def test_remote_url_refusal_masks_the_url_password(spec):
+    with pytest.raises(ConfigError) as caught:
+        load_params(environ={"VISION_URL": "https://u:UrlPw999@vision.example.com"},
+                    spec=spec)
+
+    assert "UrlPw999" not in str(caught.value)
+    assert "https://u:********@vision.example.com" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", [
+    pytest.param("http://127.0.0.1:18931", id="other-port"),
+    pytest.param("http://127.0.0.2:8780/", id="ipv4-block"),
+    pytest.param("http://[::1]:18931", id="ipv6"),
+    pytest.param("http://localhost:18931", id="localhost"),
+    pytest.param("http://user:UrlPw999@127.0.0.1:18931", id="with-userinfo"),
+])
+def test_loopback_url_gets_the_demo_credentials(spec, url):
+    params = params_of(spec, VISION_URL=url)
+
+    assert params["url"] == url
+    assert params["credentials"] == {"identifier": DEMO_CLIENT_ID,
+                                     "password": DEMO_CLIENT_SECRET}
+
+
+def test_loopback_url_fills_empty_credentials_from_the_config_file(spec, write_config):
+    path = write_config({"url": "http://127.0.0.1:18931", "client_id": "",
+                         "client_secret": ""})
+
+    assert params_of(spec, path)["credentials"] == {
+        "identifier": DEMO_CLIENT_ID, "password": DEMO_CLIENT_SECRET}
 
 
 def test_default_url_fills_only_missing_demo_credentials(spec):
@@ -183,3 +238,12 @@ def test_masking_hides_secrets_but_shows_the_client(spec, write_config):
     assert FILE_SECRET not in repr(config)
     assert FILE_SECRET not in str(config)
     assert config.params["credentials"]["password"] == FILE_SECRET
+
+
+def test_masking_hides_the_password_of_the_url(spec):
+    config = load_params(environ={"VISION_URL": "http://user:UrlPw999@127.0.0.1:18931"},
+                         spec=spec)
+
+    assert json.loads(config.show())["url"] == "http://user:********@127.0.0.1:18931"
+    assert "UrlPw999" not in repr(config)
+    assert config.params["url"] == "http://user:UrlPw999@127.0.0.1:18931"
