@@ -324,3 +324,46 @@ def test_corrupt_integration_context_is_ignored_and_replaced(vision, war_room, h
     assert vision.token_requests() == 1
     assert read_context(home)["token"]["access_token"] in vision.issued_tokens()
     assert context_file(home).is_file()
+
+
+# Partial IOC uploads ------------------------------------------------------------------
+
+
+def fail_nth_call(vision, method: str, path: str, nth: int) -> None:
+    """Answers the nth request to method and path with Vision's 500, the rest normally."""
+    pipeline = vision.server.app.wsgi_app
+    seen = []
+
+    def wsgi(environ, start_response):
+        if (environ["REQUEST_METHOD"], environ["PATH_INFO"]) == (method, path):
+            seen.append(path)
+            if len(seen) == nth:
+                return InternalServerError("batch refused")(environ, start_response)
+        return pipeline(environ, start_response)
+
+    vision.server.app.wsgi_app = wsgi
+
+
+def test_a_failed_ioc_batch_keeps_the_others_and_ends_in_an_error(vision, war_room):
+    fail_nth_call(vision, "PUT", "/iocrepository/v1/iocs", 2)
+    items = [
+        {"threat_type": "Domain", "threat_value": f"d{number}.example",
+         "threat_level": "High", "created_at": "2022-08-01", "source_id": str(number)}
+        for number in range(1200)
+    ]
+
+    outcome = war_room().run(
+        f"!cofense-iocs-update source=Feed-7 iocs_json='{json.dumps(items)}'"
+    )
+
+    # The refused batch is answered before the emulator's request log sees it.
+    assert vision.attempts("PUT", "/iocrepository/v1/iocs") == [200, 200]
+    stored = [ioc for ioc in vision.backend.iocs.iocs if "Feed-7" in ioc.sources]
+    assert len(stored) == 700
+    assert outcome.readable.startswith(
+        "### 700 of 1200 IOCs updated; 1 of 3 batches failed (see the error entry).\n"
+    )
+    assert len(outcome.context["Cofense.IOC(val.id && val.id == obj.id)"]) == 700
+    error = assert_one_clean_line(outcome.error)
+    assert error.startswith("Failed to execute cofense-iocs-update command. Batch 2 of "
+                            "3 (items 500–999) failed: Cofense Vision answered HTTP 500")
