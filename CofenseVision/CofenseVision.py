@@ -8,6 +8,8 @@ and nothing here logs a payload, a token or a secret.
 import demistomock as demisto  # noqa: F401
 from CommonServerPython import *  # noqa: F401
 
+import hashlib
+import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -167,6 +169,8 @@ def _retry_policy(methods: Iterable[str]) -> Retry:
 # ---------------------------------------------------------------------------------------------
 
 SIGNATURE_BYTES = 4
+EMPTY_FILE_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+EMPTY_FILE_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
 class FileKind(NamedTuple):
@@ -404,11 +408,12 @@ class Client(BaseClient):
         return _json_body(reply, method, path)
 
     def _download(self, path: str, params: dict, destination: str,
-                  expected: FileKind | None = None) -> int:
+                  expected: FileKind | None = None, digests: Iterable[Any] = ()) -> int:
         """Streams a binary reply into a file and returns the number of bytes written.
 
         With expected, a reply that does not start like that kind of file (a proxy's HTML
-        page, an empty body) is refused and the partial file removed.
+        page, an empty body) is refused and the partial file removed. Each hashlib object
+        of digests is fed the bytes as they arrive.
         """
         reply = self._call("GET", path, params=params, stream=True)
         written, head = 0, b""
@@ -419,6 +424,8 @@ class Client(BaseClient):
                         head += chunk[:SIGNATURE_BYTES]
                         expected.check(head, path, reply, complete=False)
                     target.write(chunk)
+                    for digest in digests:
+                        digest.update(chunk)
                     written += len(chunk)
             if expected:
                 expected.check(head, path, reply, complete=True)
@@ -455,15 +462,29 @@ class Client(BaseClient):
                 f"Cofense Vision answered HTTP {reply.status_code} to POST {Paths.MESSAGES} "
                 "with an empty body where the one-time token was expected; request a new one."
             )
+        if not DOWNLOAD_TOKEN_PATTERN.fullmatch(token):
+            content_type = reply.headers.get("Content-Type") or "no content type"
+            raise DemistoException(
+                f"Cofense Vision answered HTTP {reply.status_code} to POST {Paths.MESSAGES} "
+                f"with something other than a one-time token ({_shown(content_type)}); "
+                "request a new one, and check the Server URL and any proxy in between."
+            )
         return token
 
     def download_message(self, token: str, destination: str) -> int:
         """GET /api/v4/messages?token=…, streamed into destination."""
         return self._download(Paths.MESSAGES, {"token": token}, destination, ZIP_ARCHIVE)
 
-    def download_attachment(self, md5: str | None, sha256: str | None, destination: str) -> int:
-        """GET /api/v4/attachment?md5=…&sha256=…, streamed into destination."""
-        return self._download(Paths.ATTACHMENT, assign_params(md5=md5, sha256=sha256), destination)
+    def download_attachment(self, md5: str | None, sha256: str | None,
+                            destination: str) -> dict[str, str]:
+        """GET /api/v4/attachment?md5=…&sha256=…, streamed into destination.
+
+        Returns the MD5 and SHA256 of the bytes written, as lower-case hex.
+        """
+        digests = {"MD5": hashlib.md5(usedforsecurity=False), "SHA256": hashlib.sha256()}
+        params = assign_params(md5=md5, sha256=sha256)
+        self._download(Paths.ATTACHMENT, params, destination, digests=digests.values())
+        return {kind: digest.hexdigest() for kind, digest in digests.items()}
 
     # Searches -------------------------------------------------------------------------------
 
@@ -1427,7 +1448,7 @@ def message_get_command(client: Client, args: dict) -> dict:
     return file_entry(safe_file_name(f"{token}.zip", "message.zip"), file_id)
 
 
-def message_attachment_get_command(client: Client, args: dict) -> dict:
+def message_attachment_get_command(client: Client, args: dict) -> dict | list[dict]:
     md5 = parse_hash_arg(args, "md5", "MD5")
     sha256 = parse_hash_arg(args, "sha256", "SHA256")
     if not md5 and not sha256:
@@ -1436,9 +1457,24 @@ def message_attachment_get_command(client: Client, args: dict) -> dict:
     name = safe_file_name(_text_arg(args, "file_name", required=True), "attachment")
 
     file_id, path = new_file_path()
-    client.download_attachment(md5, sha256, path)
+    found = client.download_attachment(md5, sha256, path)
 
-    return file_entry(name, file_id)
+    requested = {"MD5": md5, "SHA256": sha256}
+    if found["MD5"] == EMPTY_FILE_MD5 and EMPTY_FILE_MD5 != md5 and EMPTY_FILE_SHA256 != sha256:
+        os.remove(path)
+        raise DemistoException(f"Cofense Vision answered GET {Paths.ATTACHMENT} with an empty "
+                               "body instead of the attachment. Retry the command.")
+    differing = [f"{kind} {found[kind]}" for kind, wanted in requested.items()
+                 if wanted and found[kind] != wanted]
+    if not differing:
+        return file_entry(name, file_id)
+    return [file_entry(name, file_id), {
+        "Type": entryTypes["warning"],
+        "ContentsFormat": formats["text"],
+        "Contents": f"The file {name} does not have the hash asked for (it has "
+                    f"{' and '.join(differing)}): Vision or a proxy in between sent "
+                    "something else. Check the file before using it.",
+    }]
 
 
 def _search_criteria(args: dict) -> dict:
@@ -1570,6 +1606,22 @@ def searchable_headers_get_command(client: Client, args: dict) -> CommandResults
 # ---------------------------------------------------------------------------------------------
 
 
+def job_context(job: dict) -> dict:
+    """The job as context: each email also under the reference's `internetMessageID`.
+
+    Vision names the field internetMessageId; the reference's output table documents
+    internetMessageID, and playbooks are written against the table, so both are kept.
+    """
+    emails = job.get("quarantineEmails")
+    if not isinstance(emails, list):
+        return job
+    return {**job, "quarantineEmails": [
+        {**email, "internetMessageID": email.get("internetMessageId")}
+        if isinstance(email, dict) else email
+        for email in emails
+    ]}
+
+
 def _job_results(job: dict, title: str, columns: Iterable[Column],
                  with_emails: bool = False) -> CommandResults:
     readable = render_table(title, columns, [job])
@@ -1579,7 +1631,7 @@ def _job_results(job: dict, title: str, columns: Iterable[Column],
     return CommandResults(
         outputs_prefix="Cofense.QuarantineJob",
         outputs_key_field="id",
-        outputs=job,
+        outputs=job_context(job),
         readable_output=readable,
         raw_response=job,
     )
@@ -1617,7 +1669,7 @@ def quarantine_jobs_list_command(client: Client, args: dict) -> CommandResults:
     return CommandResults(
         outputs_prefix="Cofense.QuarantineJob",
         outputs_key_field="id",
-        outputs=jobs,
+        outputs=[job_context(job) for job in jobs],
         readable_output=render_table("Quarantine Job:", JOB_LIST_COLUMNS, jobs),
         raw_response=jobs,
     )

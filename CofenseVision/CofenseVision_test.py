@@ -289,6 +289,20 @@ class TestMessageTokenGet(CommandTest):
             load_readable("message_token_get"),
         )
 
+    def test_a_page_instead_of_a_token_is_refused(self):
+        """Given an HTML 200, When asking a token, Then an error, not a token."""
+        self.reply("POST", "/api/v4/messages", text="<html><body>OK</body></html>",
+                   headers={"Content-Type": "text/html"})
+
+        with pytest.raises(DemistoException) as error:
+            self.run(self.args)
+
+        assert str(error.value) == (
+            "Cofense Vision answered HTTP 200 to POST /api/v4/messages with something "
+            "other than a one-time token (text/html); request a new one, and check the "
+            "Server URL and any proxy in between."
+        )
+
     def test_password_is_sent_and_never_shown(self):
         """Given a zip password, When asking a token, Then only the request has it."""
         self.reply("POST", "/api/v4/messages", text=f'"{self.token}"\n')
@@ -494,21 +508,25 @@ class TestMessageGet(CommandTest):
 class TestMessageAttachmentGet(CommandTest):
     command = "cofense-message-attachment-get"
 
+    content = b"%PDF-1.7 body"
+    md5 = hashlib.md5(content).hexdigest()
+    sha256 = hashlib.sha256(content).hexdigest()
+
     def test_streams_the_attachment_found_by_both_hashes(self, files):
         """Given md5 and sha256, When downloading, Then both are sent lower-cased."""
-        self.reply("GET", "/api/v4/attachment", content=b"%PDF-1.7 body")
+        self.reply("GET", "/api/v4/attachment", content=self.content)
 
         entry = self.run(
-            {"md5": MD5.upper(), "sha256": SHA256, "file_name": "report.pdf"}
+            {"md5": self.md5.upper(), "sha256": self.sha256, "file_name": "report.pdf"}
         )
 
         assert_sent(
             self.only_call(),
             "GET",
             "/api/v4/attachment",
-            [("md5", MD5), ("sha256", SHA256)],
+            [("md5", self.md5), ("sha256", self.sha256)],
         )
-        assert files.read_bytes() == b"%PDF-1.7 body"
+        assert files.read_bytes() == self.content
         assert entry == {
             "Contents": "",
             "ContentsFormat": "text",
@@ -519,11 +537,48 @@ class TestMessageAttachmentGet(CommandTest):
 
     def test_sha256_alone_is_enough(self, files):
         """Given only sha256, When downloading, Then only sha256 is asked."""
-        self.reply("GET", "/api/v4/attachment", content=b"data")
+        self.reply("GET", "/api/v4/attachment", content=self.content)
 
-        self.run({"sha256": SHA256, "file_name": "a.bin"})
+        self.run({"sha256": self.sha256, "file_name": "a.bin"})
 
-        assert query_of(self.only_call()) == [("sha256", SHA256)]
+        assert query_of(self.only_call()) == [("sha256", self.sha256)]
+
+    def test_bytes_without_the_hash_asked_for_come_with_a_warning(self, files):
+        """Given a proxy page for the bytes, When downloading, Then a warning entry."""
+        page = b"<html>Gateway</html>"
+        self.reply("GET", "/api/v4/attachment", content=page)
+
+        file_entry, warning = self.run({"md5": self.md5, "file_name": "a.pdf"})
+
+        assert file_entry["File"] == "a.pdf" and files.read_bytes() == page
+        assert warning == {
+            "Type": 11,
+            "ContentsFormat": "text",
+            "Contents": "The file a.pdf does not have the hash asked for (it has MD5 "
+            f"{hashlib.md5(page).hexdigest()}): Vision or a proxy in between sent "
+            "something else. Check the file before using it.",
+        }
+
+    def test_an_empty_reply_is_refused_and_not_kept(self, files):
+        """Given an empty 200, When downloading, Then an error and no file."""
+        self.reply("GET", "/api/v4/attachment", content=b"")
+
+        with pytest.raises(DemistoException) as error:
+            self.run({"md5": self.md5, "file_name": "a.pdf"})
+
+        assert str(error.value) == (
+            "Cofense Vision answered GET /api/v4/attachment with an empty body instead "
+            "of the attachment. Retry the command."
+        )
+        assert not files.exists()
+
+    def test_an_empty_attachment_asked_for_by_its_hash_is_kept(self, files):
+        """Given the empty file's hash, When downloading, Then an empty file."""
+        self.reply("GET", "/api/v4/attachment", content=b"")
+
+        entry = self.run({"md5": hashlib.md5(b"").hexdigest(), "file_name": "empty"})
+
+        assert entry["File"] == "empty" and files.read_bytes() == b""
 
     @pytest.mark.parametrize(
         "file_name, safe_name",
@@ -539,9 +594,9 @@ class TestMessageAttachmentGet(CommandTest):
     )
     def test_the_file_name_cannot_choose_a_path(self, files, file_name, safe_name):
         """Given a hostile file name, When downloading, Then a safe base name."""
-        self.reply("GET", "/api/v4/attachment", content=b"data")
+        self.reply("GET", "/api/v4/attachment", content=self.content)
 
-        entry = self.run({"md5": MD5, "file_name": file_name})
+        entry = self.run({"md5": self.md5, "file_name": file_name})
 
         assert entry["File"] == safe_name
         assert [path.name for path in files.parent.iterdir()] == [files.name]
@@ -1020,8 +1075,9 @@ class TestQuarantineJobsList(CommandTest):
         )
         self.assert_results(
             results,
-            reply["quarantineJobs"],
+            [documented_job(job) for job in reply["quarantineJobs"]],
             load_readable("quarantine_jobs_list"),
+            raw=reply["quarantineJobs"],
         )
 
     def test_every_filter_option(self):
@@ -1158,8 +1214,9 @@ class TestQuarantineJobCreate(CommandTest):
         )
         self.assert_results(
             results,
-            created,
+            documented_job(created),
             load_readable("quarantine_job_create"),
+            raw=created,
         )
         assert results.scheduled_command is None
 
@@ -1298,7 +1355,7 @@ class TestQuarantineJobCreate(CommandTest):
         assert waiting["PollingArgs"] == {**args, "job_id": "431"}
         assert waiting["HumanReadable"] == "Waiting for quarantine job 431 (RUNNING)…"
         assert finished.scheduled_command is None
-        assert finished.outputs == completed
+        assert finished.outputs == documented_job(completed)
         assert finished.readable_output == (
             "### Quarantine job has finished. Latest run: COMPLETED.\n"
             "|ID|Search ID|Created By|Created Date|Last Modified By|Last Modified Date|"
@@ -1351,9 +1408,33 @@ class TestQuarantineJobCreate(CommandTest):
         )
 
 
+def documented_job(job: dict) -> dict:
+    """A job reply as context: each email also under the reference's internetMessageID."""
+    emails = [
+        {**email, "internetMessageID": email["internetMessageId"]}
+        for email in job["quarantineEmails"]
+    ]
+    return {**job, "quarantineEmails": emails}
+
+
 class TestQuarantineJobGet(CommandTest):
     command = "cofense-quarantine-job-get"
     prefix = "Cofense.QuarantineJob"
+
+    def test_emails_are_also_under_the_path_the_reference_documents(self):
+        """Given a job, When read, Then internetMessageID as in the output table."""
+        self.reply("GET", "/api/v4/quarantineJobs/9", json={"id": 9, "quarantineEmails": [
+            {"internetMessageId": "<a@b>", "recipientAddress": "u@example.com"},
+        ]})
+
+        results = self.run({"id": "9"})
+
+        assert results.outputs["quarantineEmails"] == [{
+            "internetMessageId": "<a@b>",
+            "internetMessageID": "<a@b>",
+            "recipientAddress": "u@example.com",
+        }]
+        assert "internetMessageID" not in results.raw_response["quarantineEmails"][0]
 
     def test_reads_one_job(self):
         """Given an id, When reading, Then the latest run gives action and status."""
@@ -1364,8 +1445,9 @@ class TestQuarantineJobGet(CommandTest):
         assert_sent(self.only_call(), "GET", "/api/v4/quarantineJobs/100")
         self.assert_results(
             results,
-            reply,
+            documented_job(reply),
             load_readable("quarantine_job_get"),
+            raw=reply,
         )
 
     def test_a_job_with_no_runs_yet_shows_blanks(self):
@@ -1496,8 +1578,9 @@ class TestQuarantineJobStop(CommandTest):
         assert_sent(self.only_call(), "PUT", "/api/v4/quarantineJobs/100/stop")
         self.assert_results(
             results,
-            reply,
+            documented_job(reply),
             load_readable("quarantine_job_stop"),
+            raw=reply,
         )
 
 
@@ -2901,6 +2984,10 @@ REPLY_NOT_NEEDED = {
 }
 
 
+# Replies that are text, not JSON; their wrong shapes are refused in their own tests.
+PLAIN_TEXT_REPLIES = {"cofense-message-token-get"}
+
+
 class TestRepliesWithMissingFields:
     """Vision may leave out any field; no command may crash or print None."""
 
@@ -2932,7 +3019,12 @@ class TestRepliesWithMissingFields:
         ],
     )
     @pytest.mark.parametrize(
-        "command, args", [pytest.param(*case, id=case[0]) for case in EMPTY_REPLY_CASES]
+        "command, args",
+        [
+            pytest.param(*case, id=case[0])
+            for case in EMPTY_REPLY_CASES
+            if case[0] not in PLAIN_TEXT_REPLIES
+        ],
     )
     def test_every_command_survives(self, client, requests_mock, command, args, body):
         """Given a hollow reply, When running, Then an entry with blanks, not None."""
