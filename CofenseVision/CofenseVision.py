@@ -99,6 +99,8 @@ POSITIVE_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
 DOWNLOAD_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9-]{1,128}")
 EMAIL_ADDRESS_PATTERN = re.compile(r"[^@\s<>,;:]+@[^@\s<>,;:]+")
 MESSAGE_ID_PATTERN = re.compile(r"<[^<>\s]+>")
+PAST_DURATION_PATTERN = re.compile(r"^\s*-|\bago\b", re.IGNORECASE)
+HEADER_PART_PATTERN = re.compile(r"\[[^\]]*\]|[^:]+")  # a [bracketed] part keeps its colons
 RELATIVE_DATE_PATTERN = re.compile(
     r"(\d{1,6})\s*(minute|hour|day|week|month|year)s?(?:\s+ago)?", re.IGNORECASE
 )
@@ -598,10 +600,10 @@ def _json_body(reply: requests.Response, method: str, path: str) -> Any:
     """Decodes a JSON reply; an empty body is an error, as every caller needs the reply."""
     if not reply.content or not reply.content.strip():
         creation = _CREATION_CHECKS.get(path) if method == "POST" else None
-        advice = f"{creation}." if creation else "Retry the command."
+        advice = f"{creation[0].upper()}{creation[1:]}." if creation else "Retry the command."
         raise DemistoException(
             f"Cofense Vision answered HTTP {reply.status_code} to {method} {path} with an "
-            f"empty body where a JSON reply was expected; {advice}"
+            f"empty body where a JSON reply was expected. {advice}"
         )
     try:
         return reply.json()
@@ -868,6 +870,10 @@ def parse_date_arg(args: dict, name: str, *, forward: bool = False) -> datetime 
 def parse_date_text(text: str, name: str, *, forward: bool = False,
                     label: str | None = None) -> datetime:
     """A date in any accepted form; `label` names it in errors (default: the quoted name)."""
+    if forward and PAST_DURATION_PATTERN.search(text):
+        raise ValueError(f'{label or chr(34) + name + chr(34)} is an expiry, and a duration '
+                         'counts forward from now: give one such as "3 days", or a date; '
+                         f'got "{_shown(text)}".')
     try:
         parsed = _parse_relative(text, forward) or _parse_iso(text.strip()) \
             or _parse_free_date(text, forward)
@@ -938,14 +944,18 @@ def parse_attachment_hashes(args: dict) -> list[dict]:
 
 
 def parse_headers_arg(args: dict) -> list[dict]:
-    """'key:value1:value2, key2:value' into Vision's header criteria."""
+    """'key:value1:value2, key2:value' into Vision's header criteria.
+
+    A value in square brackets keeps its colons: X-Originating-IP:[2001:db8::1].
+    """
     headers = []
     for item in parse_list_arg(args, "headers", limit=MAX_CRITERIA_VALUES):
-        key, *values = (part.strip() for part in item.split(":"))
+        key, *values = (part.strip() for part in HEADER_PART_PATTERN.findall(item))
         values = [value for value in values if value]
-        if not key or not values:
+        if not key or not values or ":" in key:
             raise ValueError('"headers" takes key:value pairs, for example '
-                             f'X-Mailer:value1:value2; got "{_shown(item)}".')
+                             f'X-Mailer:value1:value2 or X-Originating-IP:[2001:db8::1]; '
+                             f'got "{_shown(item)}".')
         headers.append({"key": key, "values": values})
     return headers
 
@@ -994,7 +1004,7 @@ def parse_ioc_source(args: dict, *, required: bool = True) -> str | None:
 
 def check_ioc_id(ioc_id: str, name: str = "id") -> str:
     if not IOC_ID_PATTERN.fullmatch(ioc_id):
-        raise ValueError(f'"{name}" must hold IOC IDs of 32 hexadecimal digits; '
+        raise ValueError(f'"{name}" takes IOC IDs of 32 hexadecimal digits; '
                          f'got "{_shown(ioc_id)}".')
     return ioc_id.lower()
 
@@ -2045,7 +2055,7 @@ class InstanceSettings(NamedTuple):
             if not 0 < timeout <= 600:
                 raise ValueError
         except ValueError:
-            problems.append("HTTP timeout must be a number of seconds from 1 to 600")
+            problems.append("HTTP timeout must be a number of seconds above 0, at most 600")
             timeout = DEFAULT_TIMEOUT_SECONDS
         reliability = params.get("integration_reliability") or DBotScoreReliability.B
         if not DBotScoreReliability.is_valid_type(reliability):

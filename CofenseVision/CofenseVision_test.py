@@ -688,7 +688,7 @@ class TestMessageSearchCreate(CommandTest):
                 "domain_match_criteria": "ALL",
                 "domains": "evil.example, bad.example",
                 "whitelist_urls": "https://ok.example/x",
-                "headers": "X-Mailer:v1:v2, X-Test:a",
+                "headers": "X-Mailer:v1:v2, X-Test:a, X-Originating-IP:[2001:db8::1]",
                 "internet_message_id": MESSAGE_ID,
                 "partial_ingest": "True",
                 "received_after_date": "3 days",
@@ -719,6 +719,7 @@ class TestMessageSearchCreate(CommandTest):
             "headers": [
                 {"key": "X-Mailer", "values": ["v1", "v2"]},
                 {"key": "X-Test", "values": ["a"]},
+                {"key": "X-Originating-IP", "values": ["[2001:db8::1]"]},
             ],
             "internetMessageId": MESSAGE_ID,
             "partialIngest": True,
@@ -770,8 +771,8 @@ class TestMessageSearchCreate(CommandTest):
             ),
             pytest.param(
                 {"headers": "X-Mailer"},
-                '"headers" takes key:value pairs, for example X-Mailer:value1:value2; '
-                'got "X-Mailer".',
+                '"headers" takes key:value pairs, for example X-Mailer:value1:value2 '
+                'or X-Originating-IP:[2001:db8::1]; got "X-Mailer".',
                 id="header-without-value",
             ),
             pytest.param(
@@ -1158,7 +1159,7 @@ class TestQuarantineJobsList(CommandTest):
             ),
             pytest.param(
                 {"iocs": "xyz"},
-                '"iocs" must hold IOC IDs of 32 hexadecimal digits; got "xyz".',
+                '"iocs" takes IOC IDs of 32 hexadecimal digits; got "xyz".',
                 id="bad-ioc-id",
             ),
             pytest.param(
@@ -1409,7 +1410,7 @@ class TestQuarantineJobCreate(CommandTest):
 
 
 def documented_job(job: dict) -> dict:
-    """A job reply as context: each email also under the reference's internetMessageID."""
+    """A job reply as context: emails also keyed internetMessageID, as documented."""
     emails = [
         {**email, "internetMessageID": email["internetMessageId"]}
         for email in job["quarantineEmails"]
@@ -1423,9 +1424,9 @@ class TestQuarantineJobGet(CommandTest):
 
     def test_emails_are_also_under_the_path_the_reference_documents(self):
         """Given a job, When read, Then internetMessageID as in the output table."""
-        self.reply("GET", "/api/v4/quarantineJobs/9", json={"id": 9, "quarantineEmails": [
-            {"internetMessageId": "<a@b>", "recipientAddress": "u@example.com"},
-        ]})
+        email = {"internetMessageId": "<a@b>", "recipientAddress": "u@example.com"}
+        job = {"id": 9, "quarantineEmails": [email]}
+        self.reply("GET", "/api/v4/quarantineJobs/9", json=job)
 
         results = self.run({"id": "9"})
 
@@ -1738,7 +1739,7 @@ class TestIocGet(CommandTest):
         """Given a bad IOC id, When reading, Then the id and its form are named."""
         self.assert_refused(
             {"id": value},
-            f'"id" must hold IOC IDs of 32 hexadecimal digits; got "{value}".',
+            f'"id" takes IOC IDs of 32 hexadecimal digits; got "{value}".',
         )
 
 
@@ -2388,6 +2389,19 @@ class TestDates:
         parsed = vision.parse_date_text(text, "when", forward=forward)
 
         assert vision.to_api_date(parsed) == sent
+
+    @pytest.mark.parametrize(
+        "text", ["3 days ago", "-3 days", " -1 week", "2 Weeks AGO"]
+    )
+    def test_an_expiry_refuses_a_duration_into_the_past(self, text):
+        """Given 'ago' or a minus for an expiry, When parsed, Then refused by name."""
+        with pytest.raises(ValueError) as error:
+            vision.parse_date_text(text, "expires_at", forward=True)
+
+        assert str(error.value) == (
+            '"expires_at" is an expiry, and a duration counts forward from now: give '
+            f'one such as "3 days", or a date; got "{text}".'
+        )
 
     @pytest.mark.parametrize(
         "value, shown",
@@ -3186,8 +3200,8 @@ class TestMain:
             "Failed to execute test-module command. The instance settings need "
             "attention: Server URL must start with https:// (or http://) and name a "
             "host; Client ID is missing; Client Secret is missing; HTTP timeout must "
-            "be a number of seconds from 1 to 600; Source Reliability 'Z - Unknown' is "
-            "not one of XSOAR's."
+            "be a number of seconds above 0, at most 600; Source Reliability "
+            "'Z - Unknown' is not one of XSOAR's."
         )
         assert requests_mock.request_history == []
 
