@@ -56,13 +56,13 @@ DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 2000
 MAX_CRITERIA_VALUES = 3
+MAX_DIGITS = 18  # whole-number arguments: beyond this no bound of Vision's is reached
 IOC_BATCH_SIZE = 500
 # Vision wants a source header on every IOC call, but cofense-ioc-update has no source argument
 # (and it is optional for cofense-ioc-get); this name stands in until the command takes one.
 DEFAULT_IOC_SOURCE = "XSOAR"
 MAX_FILE_NAME_LENGTH = 128
 DEFAULT_POLL_INTERVAL_SECONDS = 10
-MAX_DIGITS = 18  # whole-number arguments: beyond this no bound of Vision's is reached
 DEFAULT_POLL_TIMEOUT_SECONDS = 600
 
 SEARCH_SORT_KEYS = (
@@ -1394,6 +1394,11 @@ def new_file_path() -> tuple[str, str]:
     return file_id, f"{demisto.investigation()['id']}_{file_id}"
 
 
+def text_entry(kind: str, text: str) -> dict:
+    """A War Room entry of plain text; kind is an entryTypes key such as "warning"."""
+    return {"Type": entryTypes[kind], "ContentsFormat": formats["text"], "Contents": text}
+
+
 def file_entry(name: str, file_id: str) -> dict:
     """The War Room entry for a file already written under its file id."""
     return {
@@ -1478,13 +1483,11 @@ def message_attachment_get_command(client: Client, args: dict) -> dict | list[di
                  if wanted and found[kind] != wanted]
     if not differing:
         return file_entry(name, file_id)
-    return [file_entry(name, file_id), {
-        "Type": entryTypes["warning"],
-        "ContentsFormat": formats["text"],
-        "Contents": f"The file {name} does not have the hash asked for (it has "
-                    f"{' and '.join(differing)}): Vision or a proxy in between sent "
-                    "something else. Check the file before using it.",
-    }]
+    return [file_entry(name, file_id), text_entry(
+        "warning",
+        f"The file {name} does not have the hash asked for (it has {' and '.join(differing)}):"
+        " Vision or a proxy in between sent something else. Check the file before using it.",
+    )]
 
 
 def _search_criteria(args: dict) -> dict:
@@ -1965,6 +1968,20 @@ def parse_iocs_json(raw: str) -> list[dict]:
     return parsed
 
 
+def upsert_in_batches(client: Client, source: str, items: list[dict]) -> tuple[list, list]:
+    """Sends items in batches of IOC_BATCH_SIZE: the IOCs stored, and a line per failed batch."""
+    stored, failures = [], []
+    starts = range(0, len(items), IOC_BATCH_SIZE)
+    for number, start in enumerate(starts, start=1):
+        batch = items[start:start + IOC_BATCH_SIZE]
+        try:
+            stored.extend(_as_list(_as_dict(client.upsert_iocs(source, batch)).get("data")))
+        except DemistoException as exc:
+            failures.append(f"Batch {number} of {len(starts)} (items {start}–"
+                            f"{start + len(batch) - 1}) failed: {exc}")
+    return stored, failures
+
+
 def iocs_update_command(client: Client, args: dict,
                         verdicts: Verdicts) -> CommandResults | list:
     source = parse_ioc_source(args) or ""
@@ -1974,36 +1991,25 @@ def iocs_update_command(client: Client, args: dict,
     else:
         items = [_ioc_item(args, "To update one IOC without iocs_json")]
 
-    stored, failures = [], []
-    batches = [items[start:start + IOC_BATCH_SIZE] for start in range(0, len(items),
-                                                                        IOC_BATCH_SIZE)]
-    for number, batch in enumerate(batches, start=1):
-        try:
-            stored.extend(_as_list(_as_dict(client.upsert_iocs(source, batch)).get("data")))
-        except DemistoException as exc:
-            first = (number - 1) * IOC_BATCH_SIZE
-            failures.append(f"Batch {number} of {len(batches)} (items {first}–"
-                            f"{first + len(batch) - 1}) failed: {exc}")
+    stored, failures = upsert_in_batches(client, source, items)
+
+    batch_count = (len(items) + IOC_BATCH_SIZE - 1) // IOC_BATCH_SIZE
     if failures and not stored:
         raise DemistoException(" ".join(failures))
-
     if failures:
         title = (f"{len(stored)} of {len(items)} IOCs updated; {len(failures)} of "
-                 f"{len(batches)} batches failed (see the error entry).")
+                 f"{batch_count} batches failed (see the error entry).")
     elif len(stored) == 1:
         title = f"IOC {stored[0].get('id')} updated successfully."
     else:
-        title = f"{len(stored)} IOCs updated successfully in {len(batches)} batch(es)."
+        title = f"{len(stored)} IOCs updated successfully in {batch_count} batch(es)."
     results = _ioc_results(stored, title, IOC_UPSERT_COLUMNS, verdicts)
     if not failures:
         return results
     # The stored IOCs keep their entry and context; the error entry fails the playbook task,
     # so a partial upload is never taken for a complete one.
-    return [results, {
-        "Type": entryTypes["error"],
-        "ContentsFormat": formats["text"],
-        "Contents": "Failed to execute cofense-iocs-update command. " + " ".join(failures),
-    }]
+    failed = "Failed to execute cofense-iocs-update command. " + " ".join(failures)
+    return [results, text_entry("error", failed)]
 
 
 # ---------------------------------------------------------------------------------------------
