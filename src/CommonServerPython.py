@@ -28,7 +28,8 @@ import xml.etree.ElementTree as ET
 from abc import abstractmethod
 from collections import OrderedDict  # noqa: F401
 from datetime import datetime, timedelta, timezone  # noqa: F401
-from functools import lru_cache, wraps
+from functools import lru_cache as _lru_cache
+from functools import wraps
 from inspect import currentframe  # noqa: F401
 from random import randint  # noqa: F401
 from threading import Lock  # noqa: F401
@@ -1592,7 +1593,7 @@ class Common:
                 for kind, value in _read(self, _FILE_HASHES).items()
             ]
             groups = {
-                "DigitalSignature": (("Publisher", "digital_signature__publisher"),)
+                "DigitalSignature": (("Published", "digital_signature__publisher"),)
             }
             return _indicator_context(
                 self, {"Hashes": hashes}, _FILE_FIELDS, groups=groups
@@ -1688,6 +1689,8 @@ class Common:
             if not isinstance(dbot_score, Common.DBotScore):
                 raise ValueError("dbot_score must be of type DBotScore")
             _store(self, locals())
+            if ip_type == "IPv6":
+                self.CONTEXT_PATH = self.IPV6_CONTEXT_PATH
             self.geo_location = None
             if geo_latitude or geo_longitude:
                 self.geo_location = f"{geo_latitude}:{geo_longitude}"
@@ -1786,7 +1789,7 @@ def get_demisto_version_as_str():
         return "Unknown"
 
 
-@lru_cache(maxsize=64)
+@_lru_cache(maxsize=64)
 def _version_order(server_version, version):
     """-1, 0 or 1 as server_version is below, equal to or above version.
 
@@ -2207,6 +2210,22 @@ def _key_fields(outputs_key_field):
     raise TypeError("outputs_key_field must be of type str or list")
 
 
+def _runs_as_script():
+    try:
+        executed = demisto.callingContext["context"]["ExecutedCommands"][0]
+        return executed["moduleBrand"] == "Scripts"
+    except (KeyError, IndexError, TypeError):
+        return False
+
+
+def _is_script_metrics(result):
+    return (
+        isinstance(result, dict)
+        and result.get("Type") == EntryType.EXECUTION_METRICS
+        and _runs_as_script()
+    )
+
+
 def return_results(results):
     """Sends results to the War Room: CommandResults, entries, lists or plain values.
 
@@ -2219,6 +2238,8 @@ def return_results(results):
     if isinstance(results, list) and results:
         plain = []
         for result in results:
+            if _is_script_metrics(result):
+                continue
             if isinstance(result, (dict, str)):
                 plain.append(result)
             else:
@@ -2402,7 +2423,7 @@ def update_integration_context(context, object_keys=None, sync=True):
     """Merges context into the stored one, JSON-encoding each value, and saves it."""
     stored, version = get_integration_context_with_version(sync)
     for key, value in context.items():
-        stored[key] = json.dumps(value) if not isinstance(value, str) else value
+        stored[key] = json.dumps(value)
     return set_integration_context(stored, sync, version)
 
 

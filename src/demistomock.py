@@ -6,6 +6,7 @@ an in-memory integration context. `callingContext` follows the current run. A pl
 function this stand-in lacks raises NotImplementedError when called.
 """
 
+import json as _json
 import uuid as _uuid
 from collections.abc import MutableMapping as _MutableMapping
 
@@ -132,7 +133,7 @@ def incidents(incidents=None):
     if incidents is None:
         return list(_run().incidents)
     _run().incidents = list(incidents)
-    results({"Type": 1, "Contents": incidents, "ContentsFormat": "json"})
+    results({"Type": 1, "Contents": _json.dumps(incidents), "ContentsFormat": "json"})
     return None
 
 

@@ -450,7 +450,7 @@ def test_file_context__digital_signature_and_helper_lists():
 
     assert context == {
         "Hashes": [{"type": "SHA1", "value": "a" * 40}],
-        "DigitalSignature": {"Publisher": "Vendor"},
+        "DigitalSignature": {"Published": "Vendor"},
         "ThreatTypes": [{"threatcategory": "phishing", "threatcategoryconfidence": 90}],
     }
 

@@ -90,7 +90,7 @@ def test_incidents_are_recorded_as_an_entry(monkeypatch):
     demisto.incidents([{"name": "one"}])
 
     assert sent == [
-        {"Type": 1, "Contents": [{"name": "one"}], "ContentsFormat": "json"}
+        {"Type": 1, "Contents": '[{"name": "one"}]', "ContentsFormat": "json"}
     ]
     assert demisto.incidents() == [{"name": "one"}]
 
