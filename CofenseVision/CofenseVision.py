@@ -99,8 +99,10 @@ POSITIVE_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
 DOWNLOAD_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9-]{1,128}")
 EMAIL_ADDRESS_PATTERN = re.compile(r"[^@\s<>,;:]+@[^@\s<>,;:]+")
 MESSAGE_ID_PATTERN = re.compile(r"<[^<>\s]+>")
+EXPIRY_TOLERANCE = timedelta(minutes=1)  # clock skew between this host and Vision
 PAST_DURATION_PATTERN = re.compile(r"^\s*-|\bago\b", re.IGNORECASE)
-HEADER_PART_PATTERN = re.compile(r"\[[^\]]*\]|[^:]+")  # a [bracketed] part keeps its colons
+# One header value and the colon after it (or the end): [bracketed] text keeps its colons.
+HEADER_VALUE_PATTERN = re.compile(r"\s*(\[[^\[\]]*\]\s*|[^:\[\s][^:]*|)(?::|$)")
 RELATIVE_DATE_PATTERN = re.compile(
     r"(\d{1,6})\s*(minute|hour|day|week|month|year)s?(?:\s+ago)?", re.IGNORECASE
 )
@@ -597,20 +599,26 @@ SERVER_ERROR_ADVICE = "Vision or a proxy in front of it failed; retry later."
 
 
 def _json_body(reply: requests.Response, method: str, path: str) -> Any:
-    """Decodes a JSON reply; an empty body is an error, as every caller needs the reply."""
+    """Decodes a JSON reply; an empty or non-JSON body is an error, as callers need it."""
     if not reply.content or not reply.content.strip():
-        creation = _CREATION_CHECKS.get(path) if method == "POST" else None
-        advice = f"{creation[0].upper()}{creation[1:]}." if creation else "Retry the command."
-        raise DemistoException(
-            f"Cofense Vision answered HTTP {reply.status_code} to {method} {path} with an "
-            f"empty body where a JSON reply was expected. {advice}"
-        )
-    try:
-        return reply.json()
-    except ValueError:
-        raise DemistoException(
-            f"Cofense Vision answered HTTP {reply.status_code} with a body that is not JSON."
-        ) from None
+        problem = "an empty body where a JSON reply was expected"
+    else:
+        try:
+            return reply.json()
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to read
+            problem = "a body that is not JSON"
+    raise DemistoException(f"Cofense Vision answered HTTP {reply.status_code} to {method} "
+                           f"{path} with {problem}. {_unclear_outcome_advice(method, path)}")
+
+
+def _unclear_outcome_advice(method: str, path: str) -> str:
+    """What to do when a reply cannot be read: whether the request may have taken effect."""
+    creation = _CREATION_CHECKS.get(path) if method == "POST" else None
+    if creation:
+        return f"{creation[0].upper()}{creation[1:]}."
+    if method == "DELETE":
+        return "It may have been deleted; check before retrying."
+    return "Retry the command."
 
 
 def _describe_error_reply(reply: requests.Response) -> str:
@@ -869,21 +877,28 @@ def parse_date_arg(args: dict, name: str, *, forward: bool = False) -> datetime 
 
 def parse_date_text(text: str, name: str, *, forward: bool = False,
                     label: str | None = None) -> datetime:
-    """A date in any accepted form; `label` names it in errors (default: the quoted name)."""
+    """A date in any accepted form; `label` names it in errors (default: the quoted name).
+
+    With forward (an expiry), durations count forward and the date may not be in the past,
+    as an expiry in the past would end the IOC at once.
+    """
+    shown = label or f'"{name}"'
     if forward and PAST_DURATION_PATTERN.search(text):
-        raise ValueError(f'{label or chr(34) + name + chr(34)} is an expiry, and a duration '
-                         'counts forward from now: give one such as "3 days", or a date; '
-                         f'got "{_shown(text)}".')
+        raise ValueError(f'{shown} is an expiry, and a duration counts forward from now: '
+                         f'give one such as "3 days", or a date; got "{_shown(text)}".')
     try:
         parsed = _parse_relative(text, forward) or _parse_iso(text.strip()) \
             or _parse_free_date(text, forward)
     except (OverflowError, ValueError):  # a date past the years a datetime can hold
         parsed = None
     if parsed is None:
-        raise ValueError(f'{label or chr(34) + name + chr(34)} must be a date such as '
-                         f'{DATE_ARGUMENT_FORMS} (UTC); '
+        raise ValueError(f"{shown} must be a date such as {DATE_ARGUMENT_FORMS} (UTC); "
                          f'got "{_shown(text)}".')
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    if forward and parsed < datetime.now(timezone.utc) - EXPIRY_TOLERANCE:
+        raise ValueError(f"{shown} is an expiry and must be later than now; "
+                         f'got "{_shown(text)}" ({to_api_date(parsed)}).')
+    return parsed
 
 
 def _parse_relative(text: str, forward: bool) -> datetime | None:
@@ -950,14 +965,26 @@ def parse_headers_arg(args: dict) -> list[dict]:
     """
     headers = []
     for item in parse_list_arg(args, "headers", limit=MAX_CRITERIA_VALUES):
-        key, *values = (part.strip() for part in HEADER_PART_PATTERN.findall(item))
-        values = [value for value in values if value]
-        if not key or not values or ":" in key:
+        key, _, rest = (part.strip() for part in item.partition(":"))
+        values = _header_values(rest)
+        if not key or not values or "[" in key or "]" in key:
             raise ValueError('"headers" takes key:value pairs, for example '
-                             f'X-Mailer:value1:value2 or X-Originating-IP:[2001:db8::1]; '
+                             "X-Mailer:value1:value2 or X-Originating-IP:[2001:db8::1]; "
                              f'got "{_shown(item)}".')
         headers.append({"key": key, "values": values})
     return headers
+
+
+def _header_values(text: str) -> list[str]:
+    """The colon-separated values of a header criterion; [] when one is malformed."""
+    values, position = [], 0
+    while position < len(text):
+        match = HEADER_VALUE_PATTERN.match(text, position)
+        if match is None or match.end() == position:
+            return []
+        values.append(match.group(1).strip())
+        position = match.end()
+    return [value for value in values if value]
 
 
 def parse_quarantine_emails(raw: Any) -> list[dict]:
@@ -1953,8 +1980,11 @@ def parse_iocs_json(raw: str) -> list[dict]:
     """iocs_json: a JSON array of IOC objects, or one object; each item validated."""
     try:
         items = json.loads(raw)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ValueError(f'"iocs_json" is not valid JSON ({exc.msg} at position {exc.pos}).') \
+            from None
+    except (ValueError, RecursionError):
+        raise ValueError('"iocs_json" is not valid JSON, or is nested too deeply to read.') \
             from None
     if isinstance(items, dict):
         items = [items]
@@ -2048,6 +2078,10 @@ class InstanceSettings(NamedTuple):
         url = str(params.get("url") or "").strip().rstrip("/")
         if not re.match(r"https?://[^/\s]+", url):
             problems.append("Server URL must start with https:// (or http://) and name a host")
+        elif "@" in url.split("/")[2]:
+            # requests would send such a user and password as Basic auth instead of the token.
+            problems.append("Server URL must not hold a user name or password; the Client ID "
+                            "and Client Secret are the credentials")
         credentials = params.get("credentials") or {}
         client_id = str(_as_dict(credentials).get("identifier") or "").strip()
         client_secret = str(_as_dict(credentials).get("password") or "")

@@ -896,6 +896,48 @@ class TestMessageSearchesList(CommandTest):
         """Given bad paging, When listing, Then the argument is named, nothing sent."""
         self.assert_refused(args, message)
 
+    @pytest.mark.parametrize(
+        "text, values",
+        [
+            pytest.param("X-Mailer:v1:v2", ["v1", "v2"], id="several-values"),
+            pytest.param("X-Mailer: a : b :", ["a", "b"], id="spaces-and-blanks"),
+            pytest.param("X-IP:[2001:db8::1]", ["[2001:db8::1]"], id="bracketed"),
+            pytest.param(
+                "X-IP: [2001:db8::1] ", ["[2001:db8::1]"], id="bracketed-spaced"
+            ),
+            pytest.param("X-IP:[a]:[b:c]", ["[a]", "[b:c]"], id="two-bracketed"),
+            pytest.param(
+                "X-Mailer:Outlook [16.0]", ["Outlook [16.0]"], id="inner-brackets"
+            ),
+            pytest.param("X-IP:[2001:db8::1", None, id="unclosed"),
+            pytest.param("X-IP:[a]b", None, id="text-after-brackets"),
+            pytest.param("X-Mailer::", None, id="no-value"),
+        ],
+    )
+    def test_header_values(self, text, values):
+        """Given a header criterion, When parsed, Then its values, or a refusal."""
+        if values is None:
+            with pytest.raises(ValueError, match='^"headers" takes key:value pairs'):
+                vision.parse_headers_arg({"headers": text})
+        else:
+            key = text.partition(":")[0]
+            expected = [{"key": key, "values": values}]
+            assert vision.parse_headers_arg({"headers": text}) == expected
+
+    def test_a_header_value_with_a_long_run_of_spaces_is_read(self):
+        """Given a value with a long run of spaces, When parsed, Then it is read."""
+        text = "X-Mailer:a" + " " * 20_000 + "b"
+        headers = vision.parse_headers_arg({"headers": text})
+        assert headers[0]["values"][0].startswith("a ")
+
+    def test_iocs_json_nested_too_deep_is_refused_by_name(self):
+        """Given JSON nested past the parser's depth, When parsed, Then named."""
+        with pytest.raises(ValueError) as error:
+            vision.parse_iocs_json("[" * 100_000)
+        assert str(error.value) == (
+            '"iocs_json" is not valid JSON, or is nested too deeply to read.'
+        )
+
     def test_leading_zeros_do_not_count_against_the_length_of_a_number(self):
         """Given a zero-padded size, When parsed, Then its value is read."""
         padded = {"size": "+00000000000000000000050"}
@@ -2390,6 +2432,25 @@ class TestDates:
 
         assert vision.to_api_date(parsed) == sent
 
+    @freeze_time(FROZEN_NOW)
+    @pytest.mark.parametrize(
+        "text, sent",
+        [
+            pytest.param("2020-01-01", "2020-01-01T00:00:00Z", id="absolute"),
+            pytest.param("yesterday", "2022-08-09T04:25:23Z", id="yesterday"),
+            pytest.param("in -3 days", "2022-08-07T04:25:23Z", id="in-minus"),
+        ],
+    )
+    def test_an_expiry_in_the_past_is_refused(self, text, sent):
+        """Given an expiry before now in any form, When parsed, Then refused."""
+        with pytest.raises(ValueError) as error:
+            vision.parse_date_text(text, "expires_at", forward=True)
+
+        assert str(error.value) == (
+            f'"expires_at" is an expiry and must be later than now; got "{text}" '
+            f"({sent})."
+        )
+
     @pytest.mark.parametrize(
         "text", ["3 days ago", "-3 days", " -1 week", "2 Weeks AGO"]
     )
@@ -2765,7 +2826,8 @@ class TestErrorReplies(CommandTest):
             ),
             pytest.param(
                 {"status_code": 200, "text": "<html>maintenance</html>"},
-                "Cofense Vision answered HTTP 200 with a body that is not JSON.",
+                "Cofense Vision answered HTTP 200 to GET /api/v4/searches/700 with a "
+                "body that is not JSON. Retry the command.",
                 id="ok-but-not-json",
             ),
             pytest.param(
@@ -3057,6 +3119,26 @@ class TestRepliesWithMissingFields:
         assert json.loads(json.dumps(entry))["Type"] == 1
 
     @pytest.mark.parametrize(
+        "text", ["<html>OK</html>", "[" * 100_000], ids=["html", "nested-too-deep"]
+    )
+    def test_a_creation_whose_reply_cannot_be_read_may_have_happened(
+        self, client, requests_mock, text
+    ):
+        """Given an unreadable 200 to a job creation, When run, Then check the list."""
+        requests_mock.post(BASE_URL + "/api/v4/quarantineJobs", text=text)
+
+        with pytest.raises(DemistoException) as error:
+            vision.quarantine_job_create_command(
+                client, {"quarantine_emails": "<a@b>:u@example.com"}
+            )
+
+        assert str(error.value) == (
+            "Cofense Vision answered HTTP 200 to POST /api/v4/quarantineJobs with a "
+            "body that is not JSON. The job may have been created; check "
+            "cofense-quarantine-jobs-list."
+        )
+
+    @pytest.mark.parametrize(
         "command, args", [pytest.param(*case, id=case[0]) for case in EMPTY_REPLY_CASES]
     )
     def test_an_empty_body_is_refused_where_a_reply_is_needed(
@@ -3202,6 +3284,19 @@ class TestMain:
             "host; Client ID is missing; Client Secret is missing; HTTP timeout must "
             "be a number of seconds above 0, at most 600; Source Reliability "
             "'Z - Unknown' is not one of XSOAR's."
+        )
+        assert requests_mock.request_history == []
+
+    def test_a_user_and_password_in_the_server_url_are_refused(self, requests_mock):
+        """Given user:password@ in the URL, When main runs, Then refused, no request."""
+        params = {**INSTANCE_PARAMS, "url": "https://user:Url-Pa55@vision.example"}
+
+        self.main("test-module", params=params)
+
+        assert self.error_text() == (
+            "Failed to execute test-module command. The instance settings need "
+            "attention: Server URL must not hold a user name or password; the Client "
+            "ID and Client Secret are the credentials."
         )
         assert requests_mock.request_history == []
 

@@ -89,6 +89,10 @@ def read_config_file(path: Path | str) -> dict[str, Any]:
         raise ConfigError(
             f"cannot read the config file {path}: {exc.strerror}"
         ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{path} is not UTF-8 text, as JSON and YAML files are"
+        ) from None
     except yaml.YAMLError:
         raise ConfigError(f"{path} is neither JSON nor YAML") from None
     document = {} if document is None else document

@@ -196,6 +196,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def folder_path(text: str) -> Path:
+    """A folder named on the command line; an empty name is refused, not read as '.'."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder name, not an empty one")
+    return Path(text)
+
+
 def prepare_home(home: Path | None) -> Path:
     """Creates the runtime's home folder and its files folder when missing.
 
@@ -520,7 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--instance", default=DEFAULT_INSTANCE,
                         help="the instance folder, which keeps its token "
                              "(default: default)")
-    parser.add_argument("--home", type=Path, help="the runtime home folder "
+    parser.add_argument("--home", type=folder_path, help="the runtime home folder "
                         "(default: $XSOAR_LOCAL_HOME or ./.warroom)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"where returned files go (default: ./{DEFAULT_OUT})")

@@ -221,6 +221,15 @@ def test_main__unusable_home_is_one_line(cli, tmp_path, capsys, home_in_tmp,
     assert cli.scripted.calls == []
 
 
+def test_main__an_empty_home_is_refused(cli, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*_home_options(cli, ""), "!fake-show id=7"])
+
+    assert stop.value.code == 2
+    assert "--home: give a folder name, not an empty one" in capsys.readouterr().err
+    assert cli.scripted.calls == []
+
+
 def test_main__home_that_cannot_be_created(cli, tmp_path, monkeypatch, capsys):
     def refuse(path, *args, **kwargs):
         raise FileNotFoundError(2, "No such file or directory", str(path))

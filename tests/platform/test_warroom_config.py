@@ -196,6 +196,16 @@ def test_config_file__refused(spec, write_config, content, message):
     assert message in str(caught.value)
 
 
+def test_config_file__not_utf8(spec, tmp_path):
+    path = tmp_path / "latin.yml"
+    path.write_bytes(b"\xff\xfeurl: x\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_params(path, environ={}, spec=spec)
+
+    assert str(caught.value) == f"{path} is not UTF-8 text, as JSON and YAML files are"
+
+
 def test_config_file__missing(spec, tmp_path):
     with pytest.raises(ConfigError, match="cannot read the config file .*absent.json"):
         load_params(tmp_path / "absent.json", environ={}, spec=spec)
