@@ -1070,7 +1070,7 @@ class Column(NamedTuple):
 def escape_cell(value: Any) -> str:
     """Markdown-safe cell text; lists become one line each."""
     if value.__class__ is str:  # most cells: checked first, as this runs for every cell
-        return _MARKDOWN_SPECIAL.sub(_escape_match, value)
+        return value if value.isalnum() else _MARKDOWN_SPECIAL.sub(_escape_match, value)
     if value.__class__ is int:  # counts and ids: digits and a sign need no escaping
         return str(value)
     if value is None:
