@@ -529,7 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: default)")
     parser.add_argument("--home", type=folder_path, help="the runtime home folder "
                         "(default: $XSOAR_LOCAL_HOME or ./.warroom)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+    parser.add_argument("--out", type=folder_path, default=DEFAULT_OUT,
                         help=f"where returned files go (default: ./{DEFAULT_OUT})")
     parser.add_argument("--json", action="store_true",
                         help="print the context as JSON instead of the readable output")
@@ -575,6 +575,9 @@ def _main(argv: list[str] | None) -> int:
             print(config.show())
             return EXIT_OK
         prepare_home(options.home)
+        if options.out.exists() and not options.out.is_dir():
+            raise WarRoomError(f"--out {options.out} is a file; it must name a folder "
+                               "for the returned files")
         war_room = WarRoom(config, options.instance, options.home, options.out,
                            options.warp, spec, on_poll=print_poll)
     except (SpecError, ConfigError, WarRoomError) as exc:

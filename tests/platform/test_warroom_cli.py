@@ -221,6 +221,19 @@ def test_main__unusable_home_is_one_line(cli, tmp_path, capsys, home_in_tmp,
     assert cli.scripted.calls == []
 
 
+def test_main__an_out_that_is_a_file_is_refused(cli, tmp_path, capsys):
+    out = tmp_path / "a-file"
+    out.write_text("not a folder")
+
+    status = main([*cli.options, "--out", str(out), "!fake-show id=7"])
+
+    assert status == 2
+    assert capsys.readouterr().err == (
+        f"warroom: --out {out} is a file; it must name a folder for the returned files\n"
+    )
+    assert cli.scripted.calls == []
+
+
 def test_main__an_empty_home_is_refused(cli, capsys):
     with pytest.raises(SystemExit) as stop:
         main([*_home_options(cli, ""), "!fake-show id=7"])
