@@ -229,7 +229,8 @@ def test_main__an_out_that_is_a_file_is_refused(cli, tmp_path, capsys):
 
     assert status == 2
     assert capsys.readouterr().err == (
-        f"warroom: --out {out} is a file; it must name a folder for the returned files\n"
+        f"warroom: --out {out} is a file; it must name a folder for the returned "
+        "files\n"
     )
     assert cli.scripted.calls == []
 
