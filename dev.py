@@ -56,9 +56,9 @@ def compile_sources(python: Path) -> None:
     """Writes bytecode for the project's modules, so a War Room start skips compiling.
 
     Needed because an environment may set PYTHONDONTWRITEBYTECODE, and then every
-    process would compile the integration and the stand-in again. The bytecode is checked
-    against a hash of its source, as a file edited within the same second to the same
-    size would pass a check of time and size with stale bytecode.
+    process would compile the integration and the stand-in again. The bytecode is
+    checked against a hash of its source, as a file edited within the same second to
+    the same size would pass a check of time and size with stale bytecode.
     """
     folders = [str(ROOT / "src"), str(ROOT / "CofenseVision")]
     subprocess.run([str(python), "-m", "compileall", "-q",

@@ -9,13 +9,18 @@ import demistomock as demisto  # noqa: F401
 from CommonServerPython import *  # noqa: F401
 
 import hashlib
+import json
 import os
 import re
 import time
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from datetime import datetime, timedelta, timezone
+from typing import Any, NamedTuple
 
+import requests
+from dateutil.parser import isoparse
 from dateutil.relativedelta import relativedelta
+from requests.adapters import HTTPAdapter
 
 # ---------------------------------------------------------------------------------------------
 # Constants
@@ -95,6 +100,7 @@ DEFAULT_THREAT_LEVEL_SCORES = {
 
 IOC_SOURCE_PATTERN = re.compile(r"[A-Za-z0-9._~-]+")
 IOC_ID_PATTERN = re.compile(r"[0-9a-fA-F]{32}")
+HEX_PATTERN = re.compile(r"[0-9a-fA-F]+")
 POSITIVE_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
 DOWNLOAD_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9-]{1,128}")
 EMAIL_ADDRESS_PATTERN = re.compile(r"[^@\s<>,;:]+@[^@\s<>,;:]+")
@@ -106,8 +112,9 @@ HEADER_VALUE_PATTERN = re.compile(r"\s*(\[[^\[\]]*\]\s*|[^:\[\s][^:]*|)(?::|$)")
 RELATIVE_DATE_PATTERN = re.compile(
     r"(\d{1,6})\s*(minute|hour|day|week|month|year)s?(?:\s+ago)?", re.IGNORECASE
 )
-REPLY_DATE_PATTERN = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$"
+REPLY_DATE_PATTERN = re.compile(  # months 01-12, days 01-31, hours 00-23, minutes 00-59
+    r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):([0-5]\d)"
+    r"(?::[0-5]\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$"
 )
 UTC_OFFSETS = frozenset({None, "Z", "+00:00", "+0000", "-00:00", "-0000"})
 TWELVE_HOUR_CLOCK = {
@@ -412,7 +419,8 @@ class Client(BaseClient):
         return _json_body(reply, method, path)
 
     def _download(self, path: str, params: dict, destination: str,
-                  expected: FileKind | None = None, digests: Iterable[Any] = ()) -> int:
+                  expected: FileKind | None = None, digests: Iterable[Any] = (),
+                  after_broken_download: str = "Retry the command.") -> int:
         """Streams a binary reply into a file and returns the number of bytes written.
 
         With expected, a reply that does not start like that kind of file (a proxy's HTML
@@ -435,7 +443,10 @@ class Client(BaseClient):
                 expected.check(head, path, reply, complete=True)
         except requests.exceptions.RequestException as exc:
             os.remove(destination)
-            raise DemistoException(_transport_sentence(exc, "GET", path, True), exc) from None
+            raise DemistoException(
+                f"The connection to Cofense Vision broke while GET {path} was downloading; "
+                f"nothing was kept. {after_broken_download}", exc,
+            ) from None
         except DemistoException:
             os.remove(destination)
             raise
@@ -477,7 +488,11 @@ class Client(BaseClient):
 
     def download_message(self, token: str, destination: str) -> int:
         """GET /api/v4/messages?token=…, streamed into destination."""
-        return self._download(Paths.MESSAGES, {"token": token}, destination, ZIP_ARCHIVE)
+        return self._download(
+            Paths.MESSAGES, {"token": token}, destination, ZIP_ARCHIVE,
+            after_broken_download="The token is used up; get a new one with "
+                                  "cofense-message-token-get.",
+        )
 
     def download_attachment(self, md5: str | None, sha256: str | None,
                             destination: str) -> dict[str, str]:
@@ -596,6 +611,14 @@ STATUS_ADVICE = {
     429: "Vision is rate limiting this client; retry later.",
 }
 SERVER_ERROR_ADVICE = "Vision or a proxy in front of it failed; retry later."
+# What a lost reply to a creating POST may have left behind.
+_CREATION_CHECKS = {
+    Paths.QUARANTINE_JOBS: "the job may have been created; check cofense-quarantine-jobs-list",
+    Paths.SEARCHES: "the search may have been created; check cofense-message-searches-list",
+    Paths.MESSAGES: "a download token may have been issued; request a new one",
+}
+# TLS errors of the handshake, before anything is sent; other TLS errors may come after.
+TLS_HANDSHAKE_FAILURES = ("certificate", "handshake", "wrong version number")
 
 
 def _json_body(reply: requests.Response, method: str, path: str) -> Any:
@@ -628,7 +651,7 @@ def _describe_error_reply(reply: requests.Response) -> str:
     body: Any = None
     try:
         body = reply.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
         name = body.get("status") or body.get("error")
@@ -654,7 +677,18 @@ def _describe_error_reply(reply: requests.Response) -> str:
 def _raise_for_api_reply(reply: requests.Response) -> None:
     if reply.status_code == 401:
         raise TokenRejected(_describe_error_reply(reply), res=reply)
+    if reply.status_code == 404 and reply.request.method == "DELETE" and _was_retried(reply):
+        raise VisionApiError(
+            f"Cofense Vision answered HTTP 404 to DELETE {reply.request.path_url} when it was "
+            "sent again after a lost reply, so the first attempt has most likely deleted it.",
+            res=reply,
+        )
     raise VisionApiError(_describe_error_reply(reply), res=reply)
+
+
+def _was_retried(reply: requests.Response) -> bool:
+    """Whether urllib3 sent the request more than once before this reply."""
+    return bool(getattr(getattr(reply.raw, "retries", None), "history", ()))
 
 
 def _raise_for_token_reply(reply: requests.Response) -> None:
@@ -671,8 +705,10 @@ def _may_have_reached_server(exc: Exception | None) -> bool:
     """False only when the request surely never left (refused, DNS, connect timeout)."""
     if exc is None or isinstance(exc, requests.exceptions.ConnectTimeout):
         return False
-    if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)):
+    if isinstance(exc, requests.exceptions.ProxyError):
         return False
+    if isinstance(exc, requests.exceptions.SSLError):  # sent already, unless the handshake failed
+        return not any(marker in str(exc).lower() for marker in TLS_HANDSHAKE_FAILURES)
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
         return not any(
@@ -682,13 +718,6 @@ def _may_have_reached_server(exc: Exception | None) -> bool:
     return isinstance(exc, requests.exceptions.RequestException)
 
 
-_CREATION_CHECKS = {
-    Paths.QUARANTINE_JOBS: "the job may have been created; check cofense-quarantine-jobs-list",
-    Paths.SEARCHES: "the search may have been created; check cofense-message-searches-list",
-    Paths.MESSAGES: "a download token may have been issued; request a new one",
-}
-
-
 def _transport_sentence(exc: BaseException, method: str, path: str, repeatable: bool) -> str:
     """What went wrong on the wire, and whether a creating request may have landed."""
     if not repeatable and _may_have_reached_server(exc):
@@ -696,7 +725,7 @@ def _transport_sentence(exc: BaseException, method: str, path: str, repeatable: 
         return (f"The connection to Cofense Vision failed after {method} {path} was sent, "
                 f"so {check}.")
     text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, requests.exceptions.SSLError) and "certificate" in text.lower():
         return ("The TLS certificate of Cofense Vision could not be verified; fix the "
                 "certificate or select 'Trust any certificate' in the instance settings.")
     if isinstance(exc, requests.exceptions.ProxyError):
@@ -853,12 +882,17 @@ def parse_email_address(args: dict, name: str) -> str:
     return text
 
 
+def is_hex(text: str, digits: int) -> bool:
+    """Whether text is exactly `digits` hexadecimal digits."""
+    return len(text) == digits and HEX_PATTERN.fullmatch(text) is not None
+
+
 def parse_hash_arg(args: dict, name: str, hash_type: str) -> str | None:
     text = _text_arg(args, name)
     if text is None:
         return None
     length = HASH_LENGTHS[hash_type]
-    if not re.fullmatch(rf"[0-9a-fA-F]{{{length}}}", text):
+    if not is_hex(text, length):
         raise ValueError(f'"{name}" must be {length} hexadecimal digits; got "{_shown(text)}".')
     return text.lower()
 
@@ -912,9 +946,13 @@ def _parse_relative(text: str, forward: bool) -> datetime | None:
 
 
 def _parse_iso(text: str) -> datetime | None:
+    """An ISO 8601 date or time, read alike on Python 3.10 to 3.12.
+
+    datetime.fromisoformat before 3.11 refuses offsets such as +0530 and most fractions.
+    """
     try:
-        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
+        parsed = isoparse(text)
+    except (ValueError, OverflowError):
         return None
     return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed
 
@@ -949,7 +987,7 @@ def parse_attachment_hashes(args: dict) -> list[dict]:
     for item in parse_list_arg(args, "attachment_hashes", limit=MAX_CRITERIA_VALUES):
         hash_type, _, value = (part.strip() for part in item.partition(":"))
         length = HASH_LENGTHS.get(hash_type.upper())
-        if length is None or not re.fullmatch(rf"[0-9a-fA-F]{{{length}}}", value):
+        if length is None or not is_hex(value, length):
             raise ValueError(
                 '"attachment_hashes" takes hashtype:value pairs with hashtype md5 (32 hex digits)'
                 f' or sha256 (64 hex digits); got "{_shown(item)}".'
@@ -1024,8 +1062,12 @@ def check_ioc_source(source: str, name: str = "source") -> str:
     return source
 
 
-def parse_ioc_source(args: dict, *, required: bool = True) -> str | None:
-    text = _text_arg(args, "source", required=required)
+def parse_ioc_source(args: dict) -> str:
+    return check_ioc_source(_text_arg(args, "source", required=True) or "")
+
+
+def parse_optional_ioc_source(args: dict) -> str | None:
+    text = _text_arg(args, "source")
     return None if text is None else check_ioc_source(text)
 
 
@@ -1115,15 +1157,13 @@ def format_date(value: Any) -> str:
     if match is None:
         return ""
     year, month, day, hour, minute, offset = match.groups()
-    if offset not in UTC_OFFSETS:
+    if offset not in UTC_OFFSETS or day > "28":  # the pattern cannot tell Feb 30 from Jan 30
         moment = _parse_iso(value)
         if moment is None:
             return ""
         year, month, day = f"{moment.year:04d}", f"{moment.month:02d}", f"{moment.day:02d}"
         hour, minute = f"{moment.hour:02d}", f"{moment.minute:02d}"
-    clock = TWELVE_HOUR_CLOCK.get(hour)
-    if clock is None:
-        return ""
+    clock = TWELVE_HOUR_CLOCK[hour]
     return f"{day}/{month}/{year}, {clock[0]}:{minute} {clock[1]} UTC"
 
 
@@ -1248,7 +1288,7 @@ SEARCH_RESULT_COLUMNS = (
 
 TOKEN_COLUMNS = (
     Column("Internet Message ID", field("internetMessageId")),
-    Column("Recipient's Address", lambda record: record["recipients"][0]["address"]),
+    Column("Recipient's Address", addresses("recipients")),
     Column("Token", field("token")),
 )
 
@@ -1360,7 +1400,8 @@ class Verdicts:
             return None
         level = _THREAT_LEVEL(ioc)
         score = Common.DBotScore.NONE if deleted else self.score(level)
-        description = f"Cofense Vision threat level: {level}" if score == 3 else None
+        bad = score == Common.DBotScore.BAD
+        description = f"Cofense Vision threat level: {level}" if bad else None
         dbot_type = INDICATOR_DBOT_TYPES[threat_type]
         dbot_score = Common.DBotScore(
             indicator=value,
@@ -1750,22 +1791,32 @@ class Polling(NamedTuple):
 
 
 def _poll_job(client: Client, command: str, args: dict, job_id: int, polling: Polling,
-              finish: Callable[[dict], CommandResults]) -> CommandResults:
-    """Reads the job; schedules this command again until its latest run has finished."""
+              finish: Callable[[dict], CommandResults],
+              run_type: str | None = None) -> CommandResults:
+    """Reads the job; schedules this command again until its latest run has finished.
+
+    With run_type, only a finished run of that type ends the wait, so the run that finished
+    before a restore is not taken for the restore itself.
+    """
     try:
         job = _as_dict(client.get_quarantine_job(job_id))
     except DemistoException as exc:
         raise DemistoException(
-            f"Quarantine job {job_id} exists, but checking it failed: {exc} Follow it with "
+            f"Checking quarantine job {job_id} failed: {exc} Follow it with "
             f"!cofense-quarantine-job-get id={job_id} rather than running this command again."
         ) from None
-    status = latest_run(job).get("status")
-    if status in FINISHED_JOB_STATUSES:
+    run = latest_run(job)
+    status = run.get("status")
+    if status in FINISHED_JOB_STATUSES and run_type in (None, run.get("jobRunType")):
         return finish(job)
     demisto.debug(f"Quarantine job {job_id} is {status}; polling again in {polling.interval} s.")
     next_args = {**args, "job_id": str(job_id), "polling": "true"}
+    if run_type in (None, run.get("jobRunType")):
+        waiting = f"Waiting for quarantine job {job_id} ({status})…"
+    else:
+        waiting = f"Waiting for quarantine job {job_id} to start its {run_type} run…"
     return CommandResults(
-        readable_output=f"Waiting for quarantine job {job_id} ({status})…",
+        readable_output=waiting,
         scheduled_command=ScheduledCommand(
             command=command,
             next_run_in_seconds=polling.interval,
@@ -1793,8 +1844,9 @@ def quarantine_job_create_command(client: Client, args: dict) -> CommandResults:
 
     job = _as_dict(client.create_quarantine_job(emails))
 
-    if polling.enabled and job.get("id") is not None:
-        return _poll_job(client, "cofense-quarantine-job-create", args, int(job["id"]),
+    created_id = str(job.get("id"))
+    if polling.enabled and POSITIVE_ID_PATTERN.fullmatch(created_id):
+        return _poll_job(client, "cofense-quarantine-job-create", args, int(created_id),
                          polling, _finished_job("Quarantine job has finished."))
     title = "Quarantine job create:\n### Quarantine job has been created successfully."
     return _job_results(job, title, JOB_CREATED_COLUMNS)
@@ -1826,7 +1878,7 @@ def quarantine_job_restore_command(client: Client, args: dict) -> CommandResults
         client.restore_quarantine_job(job_id)
     if polling.enabled:
         return _poll_job(client, "cofense-quarantine-job-restore", args, job_id, polling,
-                         _finished_job(title))
+                         _finished_job(title), run_type="RESTORE")
     return _job_flag_results(job_id, "isRestored", title)
 
 
@@ -1887,13 +1939,13 @@ def iocs_list_command(client: Client, args: dict, verdicts: Verdicts) -> Command
     if since:
         query.append(("since", since))
 
-    iocs = _as_list(_as_dict(client.list_iocs(source or "", query)).get("data"))
+    iocs = _as_list(_as_dict(client.list_iocs(source, query)).get("data"))
 
     return _ioc_results(iocs, "IOC:", IOC_LIST_COLUMNS, verdicts)
 
 
 def ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
-    source = parse_ioc_source(args, required=False)
+    source = parse_optional_ioc_source(args)
     ioc_id = parse_ioc_id(args)
 
     ioc = _as_dict(_as_dict(client.get_ioc(source or DEFAULT_IOC_SOURCE, ioc_id)).get("data"))
@@ -1904,7 +1956,7 @@ def ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> CommandRe
 def last_ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
     source = parse_ioc_source(args)
 
-    ioc = _as_dict(_as_dict(client.get_last_ioc(source or "")).get("data"))
+    ioc = _as_dict(_as_dict(client.get_last_ioc(source)).get("data"))
 
     return _ioc_results([ioc] if ioc else [], "Last IOC:", LAST_IOC_COLUMNS, verdicts)
 
@@ -1926,7 +1978,7 @@ def ioc_delete_command(client: Client, args: dict, verdicts: Verdicts) -> Comman
     source = parse_ioc_source(args)
     ioc_id = parse_ioc_id(args)
 
-    ioc = _as_dict(_as_dict(client.delete_ioc(source or "", ioc_id)).get("data"))
+    ioc = _as_dict(_as_dict(client.delete_ioc(source, ioc_id)).get("data"))
 
     ioc = {**ioc, "id": ioc.get("id", ioc_id), "deleted": True}
     title = f'IOC with value "{ioc_id}" has been deleted successfully.'
@@ -1952,10 +2004,13 @@ def _ioc_item(fields: dict, where: str) -> dict:
     if threat_type not in THREAT_TYPES:
         raise ValueError(f'{where}: "threat_type" must be one of Domain, MD5, Sender, SHA256, '
                          f'Subject, URL; got "{_shown(fields["threat_type"])}".')
+    threat_value = str(fields["threat_value"])
     digits = HASH_LENGTHS.get(threat_type)
-    if digits and not re.fullmatch(rf"[0-9a-fA-F]{{{digits}}}", fields["threat_value"].strip()):
-        raise ValueError(f'{where}: "threat_value" must be {digits} hexadecimal digits for '
-                         f'threat type {threat_type}; got "{_shown(fields["threat_value"])}".')
+    if digits:
+        threat_value = threat_value.strip().lower()  # as every other hash this module sends
+        if not is_hex(threat_value, digits):
+            raise ValueError(f'{where}: "threat_value" must be {digits} hexadecimal digits for '
+                             f'threat type {threat_type}; got "{_shown(fields["threat_value"])}".')
     dates = {}
     for name, forward in IOC_DATE_FIELDS.items():
         value = fields.get(name)
@@ -1971,7 +2026,7 @@ def _ioc_item(fields: dict, where: str) -> dict:
     }
     return {
         "type": "ioc",
-        "attributes": {"threat_type": threat_type, "threat_value": str(fields["threat_value"])},
+        "attributes": {"threat_type": threat_type, "threat_value": threat_value},
         "metadata": {"source": source},
     }
 
@@ -1998,37 +2053,48 @@ def parse_iocs_json(raw: str) -> list[dict]:
     return parsed
 
 
-def upsert_in_batches(client: Client, source: str, items: list[dict]) -> tuple[list, list]:
-    """Sends items in batches of IOC_BATCH_SIZE: the IOCs stored, and a line per failed batch."""
+def upsert_in_batches(client: Client, source: str, items: list[dict]) -> tuple[list, list, int]:
+    """Sends items in batches of IOC_BATCH_SIZE.
+
+    Returns the IOCs stored, a line per batch not stored, and the number of those batches.
+    """
     stored, failures = [], []
     starts = range(0, len(items), IOC_BATCH_SIZE)
     for number, start in enumerate(starts, start=1):
         batch = items[start:start + IOC_BATCH_SIZE]
         try:
             stored.extend(_as_list(_as_dict(client.upsert_iocs(source, batch)).get("data")))
+            continue
         except DemistoException as exc:
             failures.append(f"Batch {number} of {len(starts)} (items {start}–"
                             f"{start + len(batch) - 1}) failed: {exc}")
-    return stored, failures
+            network_failed = exc.exception is not None
+        if network_failed and number < len(starts):
+            # The network failed even after retries; the next batches would wait as long.
+            unsent = len(starts) - number
+            failures.append(f"{unsent} more batch(es) (items {start + len(batch)}–"
+                            f"{len(items) - 1}) were not sent.")
+            return stored, failures, len(failures) - 1 + unsent
+    return stored, failures, len(failures)
 
 
 def iocs_update_command(client: Client, args: dict,
                         verdicts: Verdicts) -> CommandResults | list:
-    source = parse_ioc_source(args) or ""
+    source = parse_ioc_source(args)
     raw_json = _text_arg(args, "iocs_json")
     if raw_json is not None:
         items = parse_iocs_json(raw_json)
     else:
         items = [_ioc_item(args, "To update one IOC without iocs_json")]
 
-    stored, failures = upsert_in_batches(client, source, items)
+    stored, failures, failed_batches = upsert_in_batches(client, source, items)
 
     batch_count = (len(items) + IOC_BATCH_SIZE - 1) // IOC_BATCH_SIZE
     if failures and not stored:
         raise DemistoException(" ".join(failures))
     if failures:
-        title = (f"{len(stored)} of {len(items)} IOCs updated; {len(failures)} of "
-                 f"{batch_count} batches failed (see the error entry).")
+        title = (f"{len(stored)} of {len(items)} IOCs updated; {failed_batches} of "
+                 f"{batch_count} batches were not stored (see the error entry).")
     elif len(stored) == 1:
         title = f"IOC {stored[0].get('id')} updated successfully."
     else:
@@ -2071,6 +2137,10 @@ class InstanceSettings(NamedTuple):
     proxy: bool
     timeout: float
     verdicts: Verdicts
+
+    def __repr__(self) -> str:
+        return (f"InstanceSettings(url={self.url!r}, client_id={self.client_id!r}, "
+                "client_secret=<hidden>)")
 
     @classmethod
     def from_params(cls, params: dict) -> "InstanceSettings":
@@ -2145,10 +2215,10 @@ IOC_COMMANDS: dict[str, Callable[[Client, dict, Verdicts], Any]] = {
 }
 
 
-def _masked(text: str, secrets: Iterable[str | None]) -> str:
+def _masked(text: str, secrets: Iterable[Any]) -> str:
     """Replaces any secret that slipped into a message."""
     for secret in secrets:
-        if secret and len(secret) >= 4:
+        if isinstance(secret, str) and len(secret) >= 4:
             text = text.replace(secret, "<XX_REPLACED>")
     return text
 
@@ -2173,8 +2243,8 @@ def main() -> None:  # pragma: no cover - exercised through the War Room tests
             raise NotImplementedError(f"Command {command} is not implemented.")
     except Exception as exc:
         secrets = [settings.client_secret if settings else None,
-                   getattr(client, "_access_token", None)]
-        return_error(_masked(f"Failed to execute {command} command. {exc}", secrets))
+                   getattr(client, "_access_token", None), args.get("password")]
+        return_error(f"Failed to execute {command} command. {_masked(str(exc), secrets)}")
 
 
 if __name__ in ("__main__", "__builtin__", "builtins"):

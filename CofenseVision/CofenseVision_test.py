@@ -432,8 +432,9 @@ class TestMessageGet(CommandTest):
             self.run({"token": self.token})
 
         assert str(error.value) == (
-            "The connection to Cofense Vision broke during GET /api/v4/messages, even "
-            "after retries; check the network between this host and Vision."
+            "The connection to Cofense Vision broke while GET /api/v4/messages was "
+            "downloading; nothing was kept. The token is used up; get a new one with "
+            "cofense-message-token-get."
         )
         assert not files.exists()
 
@@ -1083,12 +1084,13 @@ class TestSearchableHeadersGet(CommandTest):
 # ------------------------------------------------------------------------------------
 
 
-def job(job_id: int, status: str | None, **fields) -> dict:
-    """A quarantine job whose latest run has the given status."""
+def job(job_id: int, status: str | None, run_type: str = "QUARANTINE",
+        **fields) -> dict:
+    """A quarantine job whose latest run has the given status and type."""
     runs = (
         []
         if status is None
-        else [{"id": 860, "jobRunType": "QUARANTINE", "status": status, "total": 1}]
+        else [{"id": 860, "jobRunType": run_type, "status": status, "total": 1}]
     )
     return {"id": job_id, "quarantineJobRuns": runs, **fields}
 
@@ -1442,8 +1444,7 @@ class TestQuarantineJobCreate(CommandTest):
             self.run({"quarantine_emails": "<a@b>:u@example.com", "polling": "true"})
 
         assert str(error.value).startswith(
-            "Quarantine job 435 exists, but checking it failed: Cofense Vision "
-            "answered HTTP 503"
+            "Checking quarantine job 435 failed: Cofense Vision answered HTTP 503"
         )
         assert str(error.value).endswith(
             "Follow it with !cofense-quarantine-job-get id=435 rather than running "
@@ -1631,22 +1632,30 @@ class TestQuarantineActionPolling:
     """restore, approve and stop with polling=true: act once, then read until done."""
 
     @pytest.mark.parametrize(
-        "command, action",
+        "command, action, run_type",
         [
-            pytest.param("cofense-quarantine-job-restore", "restore", id="restore"),
-            pytest.param("cofense-quarantine-job-approve", "approve", id="approve"),
-            pytest.param("cofense-quarantine-job-stop", "stop", id="stop"),
+            pytest.param(
+                "cofense-quarantine-job-restore", "restore", "RESTORE", id="restore"
+            ),
+            pytest.param(
+                "cofense-quarantine-job-approve", "approve", "QUARANTINE", id="approve"
+            ),
+            pytest.param(
+                "cofense-quarantine-job-stop", "stop", "QUARANTINE", id="stop"
+            ),
         ],
     )
-    def test_acts_once_then_polls_the_job(self, client, requests_mock, command, action):
+    def test_acts_once_then_polls_the_job(
+        self, client, requests_mock, command, action, run_type
+    ):
         """Given polling, When the run ends, Then one PUT, then GETs until done."""
         path = f"{BASE_URL}/api/v4/quarantineJobs/100"
-        requests_mock.put(f"{path}/{action}", json=job(100, "RUNNING"))
+        requests_mock.put(f"{path}/{action}", json=job(100, "RUNNING", run_type))
         requests_mock.get(
             path,
             response_list=[
-                {"json": job(100, "RUNNING")},
-                {"json": job(100, "COMPLETED")},
+                {"json": job(100, "RUNNING", run_type)},
+                {"json": job(100, "COMPLETED", run_type)},
             ],
         )
         args = {"id": "100", "polling": "true", "interval_in_seconds": "20"}
@@ -1663,7 +1672,21 @@ class TestQuarantineActionPolling:
         assert (waiting["PollingCommand"], waiting["NextRun"]) == (command, "20")
         assert waiting["PollingArgs"] == {**args, "job_id": "100"}
         assert finished.scheduled_command is None
-        assert finished.outputs == job(100, "COMPLETED")
+        assert finished.outputs == job(100, "COMPLETED", run_type)
+
+    def test_a_restore_waits_for_its_own_run(self, client, requests_mock):
+        """Given the earlier quarantine run finished, When restoring, Then wait on."""
+        path = f"{BASE_URL}/api/v4/quarantineJobs/100"
+        requests_mock.put(f"{path}/restore", text="")
+        requests_mock.get(path, json=job(100, "COMPLETED", "QUARANTINE"))
+        args = {"id": "100", "polling": "true"}
+
+        result = vision.COMMANDS["cofense-quarantine-job-restore"](client, args)
+
+        assert result.scheduled_command is not None
+        assert result.readable_output == (
+            "Waiting for quarantine job 100 to start its RESTORE run…"
+        )
 
 
 # ------------------------------------------------------------------------------------
@@ -1983,8 +2006,8 @@ class TestIocsUpdate(CommandTest):
             == "https://u1000.example/"
         )
         assert results.readable_output.startswith(
-            "### 2000 of 2500 IOCs updated; 1 of 5 batches failed (see the error "
-            "entry).\n"
+            "### 2000 of 2500 IOCs updated; 1 of 5 batches were not stored (see the "
+            "error entry).\n"
         )
         assert error == {
             "Type": 4,
@@ -1994,6 +2017,33 @@ class TestIocsUpdate(CommandTest):
             "UNPROCESSABLE_ENTITY: Invalid IOC (threat_value is empty). Vision refused "
             "the request as it stands.",
         }
+
+    def test_a_network_failure_stops_the_batches_that_follow(self):
+        """Given the network lost in batch 2, When updating, Then 3 is not sent."""
+        self.reply(
+            "PUT",
+            "/iocrepository/v1/iocs",
+            response_list=[
+                {"json": {"data": [{"id": "1" * 32, "type": "ioc"}]}},
+                {"exc": requests.exceptions.ConnectionError("Connection reset")},
+            ],
+        )
+        items = [
+            {"threat_type": "URL", "threat_value": f"https://u{index}.example/",
+             "threat_level": "High", "created_at": "2022-08-01", "source_id": "s"}
+            for index in range(1200)
+        ]
+
+        results, error = self.run({"source": "Feed-1", "iocs_json": json.dumps(items)})
+
+        assert len(self.api_calls()) == 2
+        assert results.readable_output.startswith(
+            "### 1 of 1200 IOCs updated; 2 of 3 batches were not stored (see the "
+            "error entry)."
+        )
+        assert error["Contents"].endswith(
+            "1 more batch(es) (items 1000–1199) were not sent."
+        )
 
     def test_when_every_batch_fails_the_command_fails(self):
         """Given every batch refused, When updating, Then an error names the batch."""
@@ -2418,6 +2468,10 @@ class TestDates:
             pytest.param(
                 "0001-01-01", False, "0001-01-01T00:00:00Z", id="four-digit-year"
             ),
+            pytest.param("20220417", False, "2022-04-17T00:00:00Z", id="basic-format"),
+            pytest.param(
+                "2022-04-17T19:35:44+0530", False, "2022-04-17T14:05:44Z", id="compact"
+            ),
             pytest.param(
                 "2022-04-17T14:05:44.987Z",
                 False,
@@ -2498,6 +2552,19 @@ class TestDates:
                 "2022-07-27T23:59:59Z", "27/07/2022, 11:59 PM UTC", id="last-minute"
             ),
             pytest.param("2022-07-27T25:00:00Z", "", id="hour-out-of-range"),
+            pytest.param(
+                "2022-07-27T13:58:44+0530",
+                "27/07/2022, 08:28 AM UTC",
+                id="compact-offset",
+            ),
+            pytest.param(
+                "2022-07-27T13:58:44.12+05:30",
+                "27/07/2022, 08:28 AM UTC",
+                id="two-digit-fraction",
+            ),
+            pytest.param("2022-13-27T10:00:00Z", "", id="month-13"),
+            pytest.param("2022-02-30T10:00:00Z", "", id="february-30"),
+            pytest.param("2022-07-27T10:60:00Z", "", id="minute-60"),
             pytest.param("yesterday", "", id="not-a-date"),
             pytest.param(None, "", id="null"),
             pytest.param(1658930324, "", id="epoch-number"),
@@ -2784,6 +2851,30 @@ class TestErrorReplies(CommandTest):
 
     command = "cofense-message-search-get"
 
+    def test_a_failed_certificate_check_on_a_post_is_a_certificate_problem(self):
+        """Given a failed TLS handshake, When creating, Then the certificate advice."""
+        failure = requests.exceptions.SSLError("certificate verify failed")
+        self.reply("POST", "/api/v4/quarantineJobs", exc=failure)
+
+        with pytest.raises(DemistoException) as error:
+            self.run({"quarantine_emails": "<a@b>:u@example.com"},
+                     "cofense-quarantine-job-create")
+
+        assert str(error.value).startswith("The TLS certificate of Cofense Vision")
+
+    def test_an_error_body_nested_too_deep_still_reads_as_one_sentence(self):
+        """Given a deeply nested 500 body, When reading, Then one sentence."""
+        self.reply("GET", "/api/v4/searches/700", status_code=500,
+                   text="[" * 100_000 + "]" * 100_000)
+
+        with pytest.raises(DemistoException) as error:
+            self.run({"id": "700"})
+
+        assert str(error.value) == (
+            "Cofense Vision answered HTTP 500. Vision or a proxy in front of it "
+            "failed; retry later."
+        )
+
     @pytest.mark.parametrize(
         "response, message",
         [
@@ -2916,6 +3007,10 @@ class TestErrorReplies(CommandTest):
             ),
             pytest.param(
                 requests.exceptions.ReadTimeout("Read timed out."), id="read-timeout"
+            ),
+            pytest.param(
+                requests.exceptions.SSLError("EOF occurred in violation of protocol"),
+                id="tls-cut-after-sending",
             ),
         ],
     )
@@ -3318,6 +3413,32 @@ class TestMain:
             "answered HTTP 500 server_error: client_secret <XX_REPLACED> is "
             "unchecked. Vision or a proxy in front of it failed; retry later."
         )
+
+    def test_a_zip_password_echoed_by_vision_is_masked(self, requests_mock):
+        """Given a reply quoting the zip password, When it fails, Then it is masked."""
+        requests_mock.post(
+            BASE_URL + "/api/v4/messages",
+            status_code=400,
+            json={"status": "BAD_REQUEST", "message": "weak password Zip-Pa55word"},
+        )
+        args = {
+            "internet_message_id": MESSAGE_ID,
+            "recipient_address": "u@example.com",
+            "password": "Zip-Pa55word",
+        }
+
+        self.main("cofense-message-token-get", args)
+
+        assert "Zip-Pa55word" not in self.error_text()
+        assert self.error_text().endswith("weak password <XX_REPLACED>. Check the "
+                                          "arguments of the command.")
+
+    def test_settings_show_no_secret_in_their_repr(self):
+        """Given settings, When shown with repr, Then the client secret is hidden."""
+        settings = vision.InstanceSettings.from_params(INSTANCE_PARAMS)
+
+        assert CLIENT_SECRET not in repr(settings)
+        assert "client_secret=<hidden>" in repr(settings)
 
     def test_a_bearer_token_echoed_by_vision_is_masked(self, requests_mock):
         """Given a reply quoting the token, When it fails, Then the token is masked."""

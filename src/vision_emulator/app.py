@@ -87,8 +87,9 @@ def _register_error_handlers(app: Flask) -> None:
     def oauth_error(error: OAuthError):
         reply = jsonify(error.to_json())
         if error.status_code == 401:
-            reply.headers["WWW-Authenticate"] = (f'Bearer error="{error.error}", '
-                                                 f'error_description="{error.description}"')
+            reply.headers["WWW-Authenticate"] = (
+                f'Bearer error="{error.error}", '
+                f'error_description="{error.description}"')
         return reply, error.status_code
 
     @app.errorhandler(HTTPException)

@@ -65,10 +65,19 @@ def test_list_searches__missing_values_sort_last(vision):
     descending = vision.get("/api/v4/searches?sort=receivedAfterDate,desc").json
 
     dates = [s.get("receivedAfterDate") for s in ascending["searches"]]
-    assert dates[:2] == ["2022-07-10T00:00:00Z", "2022-07-20T00:00:00Z"]
+    assert dates[:2] == ["2022-07-10T00:00:00.000000", "2022-07-20T00:00:00.000000"]
     assert set(dates[2:]) == {None}
     assert [s.get("receivedAfterDate") for s in descending["searches"]][-2:] == [
-        "2022-07-20T00:00:00Z", "2022-07-10T00:00:00Z"]
+        "2022-07-20T00:00:00.000000", "2022-07-10T00:00:00.000000"]
+
+
+def test_list_searches__received_dates_sort_by_moment_not_by_text(vision):
+    later = vision.create_search(receivedBeforeDate="2022-07-20T01:00:00+02:00")
+    earlier = vision.create_search(receivedBeforeDate="2022-07-20T00:00:00-02:00")
+
+    ids = _search_ids(vision, "sort=receivedBeforeDate,asc")
+
+    assert ids[:2] == [later["id"], earlier["id"]]
 
 
 def test_search_results__sort_by_subject_then_id(vision, backend):

@@ -266,6 +266,19 @@ def test_delete__reference_example(vision):
     assert _filter_ids(vision) == [8, 12, 100, 430]
 
 
+@pytest.mark.parametrize("method, path", [
+    pytest.param("DELETE", f"{JOBS}/266", id="delete"),
+    pytest.param("PUT", f"{JOBS}/8/restore", id="restore"),
+    pytest.param("PUT", f"{JOBS}/430/approve", id="approve"),
+])
+def test_empty_replies_carry_no_content_type(vision, method, path):
+    reply = _call(vision, method, path)
+
+    assert (reply.status_code, reply.data) == (200, b"")
+    assert "Content-Type" not in reply.headers
+    assert reply.headers["Content-Length"] == "0"
+
+
 @pytest.mark.parametrize("method, suffix", [
     ("GET", ""), ("DELETE", ""), ("PUT", "/restore"), ("PUT", "/approve"),
     ("PUT", "/stop"),
@@ -333,3 +346,16 @@ def test_server__quarantine_and_ioc_round_trip():
     assert job["quarantineEmails"][0]["status"] == "QUARANTINED"
     assert job["quarantineJobRuns"][-1]["status"] == "COMPLETED"
     assert last["data"]["id"] == "bb931fec9d9672a9e307456133223b2e"
+
+
+def test_stop_before_approval__approving_later_still_runs(vision, client):
+    stopped = _call(vision, "PUT", f"{JOBS}/430/stop").json
+    assert stopped["quarantineJobRuns"][-1]["status"] == "PENDING_APPROVAL"
+
+    assert _call(vision, "PUT", f"{JOBS}/430/approve").status_code == 200
+    _advance(client, 3)
+
+    job = _get(vision, 430)
+    assert job["stopRequested"] is True
+    assert job["quarantineJobRuns"][-1]["status"] == "COMPLETED"
+    assert {email["status"] for email in job["quarantineEmails"]} == {"QUARANTINED"}

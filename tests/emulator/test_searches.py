@@ -68,7 +68,6 @@ def test_create_search__criteria_stored_as_sent(vision):
         "domainCriteria": {"type": "ALL", "domains": ["examp1e.com"],
                            "whiteListUrls": ["https://examp1e.com/ok"]},
         "headers": [{"key": "X-Originating-IP", "values": ["[203.0.113.45]"]}],
-        "receivedAfterDate": "2022-07-01T00:00:00Z",
         "url": "https://*",
     }
 
@@ -77,6 +76,28 @@ def test_create_search__criteria_stored_as_sent(vision):
 
     assert {key: fetched[key] for key in criteria} == criteria
     assert NAIVE_DATE.fullmatch(fetched["createdDate"])
+
+
+@pytest.mark.parametrize("sent, reported", [
+    pytest.param("2022-07-01T00:00:00Z", "2022-07-01T00:00:00.000000", id="utc"),
+    pytest.param("2022-07-01T02:30:00+02:00", "2022-07-01T00:30:00.000000",
+                 id="offset"),
+    pytest.param("2022-07-01T00:00:00.25", "2022-07-01T00:00:00.250000", id="naive"),
+])
+def test_create_search__received_dates_reported_as_naive_utc(vision, sent, reported):
+    created = vision.create_search(receivedAfterDate=sent, receivedBeforeDate=sent)
+    fetched = vision.get(f"/api/v4/searches/{created['id']}").json
+
+    for search in (created, fetched):
+        assert search["receivedAfterDate"] == reported
+        assert search["receivedBeforeDate"] == reported
+
+
+def test_create_search__null_partial_ingest_means_false(vision, backend):
+    created = vision.create_search(partialIngest=None, subjects=["*"])
+
+    assert "partialIngest" not in created
+    assert _ids(vision.search(partialIngest=None)) == _ids(vision.search())
 
 
 def test_get_search__reference(vision):

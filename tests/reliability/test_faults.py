@@ -44,13 +44,17 @@ def searches_count(vision) -> int:
     return len(vision.backend.searches.searches)
 
 
-def drop_after_processing(vision, method: str, path: str) -> None:
-    """Lets the emulator handle the request, then closes the socket without a reply."""
+def drop_after_processing(vision, method: str, path: str, times: int = -1) -> None:
+    """Lets the emulator handle the request, then closes the socket without a reply;
+    the first `times` such requests only, or every one when times is negative."""
     pipeline = vision.server.app.wsgi_app
+    dropped = []
 
     def wsgi(environ, start_response):
-        if (environ["REQUEST_METHOD"], environ["PATH_INFO"]) != (method, path):
+        if ((environ["REQUEST_METHOD"], environ["PATH_INFO"]) != (method, path)
+                or len(dropped) == times):
             return pipeline(environ, start_response)
+        dropped.append(path)
         b"".join(pipeline(environ, lambda status, headers, exc_info=None: None))
         _close_socket(environ)
         raise ConnectionDropped("dropped after the request was handled")
@@ -222,6 +226,21 @@ def test_dropped_job_create_is_sent_once_and_one_job_exists(vision, war_room,
                           "check cofense-quarantine-jobs-list.")
 
 
+def test_a_delete_whose_reply_was_lost_says_it_most_likely_happened(vision, war_room,
+                                                                   quarantine):
+    drop_after_processing(vision, "DELETE", f"{JOBS_PATH}/266", times=1)
+
+    error = assert_one_clean_line(
+        war_room().run("!cofense-quarantine-job-delete id=266").error
+    )
+
+    assert vision.attempts("DELETE", f"{JOBS_PATH}/266")[-1] == 404
+    assert 266 not in [job.id for job in quarantine.jobs]
+    assert error.endswith(f"Cofense Vision answered HTTP 404 to DELETE {JOBS_PATH}/266 "
+                          "when it was sent again after a lost reply, so the first "
+                          "attempt has most likely deleted it.")
+
+
 def test_dropped_job_create_before_vision_handles_it_creates_none(vision, war_room,
                                                                   quarantine):
     vision.fault(f"POST {JOBS_PATH}", "drop", count=3)
@@ -330,7 +349,7 @@ def test_corrupt_integration_context_is_ignored_and_replaced(vision, war_room, h
 
 
 def fail_nth_call(vision, method: str, path: str, nth: int) -> None:
-    """Answers the nth request to method and path with Vision's 500, the rest normally."""
+    """Answers the nth request to method and path with a 500, the others normally."""
     pipeline = vision.server.app.wsgi_app
     seen = []
 
@@ -361,9 +380,11 @@ def test_a_failed_ioc_batch_keeps_the_others_and_ends_in_an_error(vision, war_ro
     stored = [ioc for ioc in vision.backend.iocs.iocs if "Feed-7" in ioc.sources]
     assert len(stored) == 700
     assert outcome.readable.startswith(
-        "### 700 of 1200 IOCs updated; 1 of 3 batches failed (see the error entry).\n"
+        "### 700 of 1200 IOCs updated; 1 of 3 batches were not stored (see the error "
+        "entry).\n"
     )
     assert len(outcome.context["Cofense.IOC(val.id && val.id == obj.id)"]) == 700
     error = assert_one_clean_line(outcome.error)
-    assert error.startswith("Failed to execute cofense-iocs-update command. Batch 2 of "
-                            "3 (items 500–999) failed: Cofense Vision answered HTTP 500")
+    assert error.startswith("Failed to execute cofense-iocs-update command. Batch 2 "
+                            "of 3 (items 500–999) failed: Cofense Vision answered "
+                            "HTTP 500")

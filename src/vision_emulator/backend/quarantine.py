@@ -557,8 +557,8 @@ SEEDED_JOBS = (
          {"id": 1, "recipientAddress": "pqr@example.com",
           "internetMessageId": "<999389937.952188.1657035399834@af226d4cfbab>",
           "ewsMessageId": "AAMkADgyNjJmMzg0LTI1NjgtNDkzMi04OWM4LTQ0YmMxZGMyNjViOABGAAAA"
-                          "AAA2/UgfwINITKjcFdr2xiIPBwDd+41JQMRFTYDq3CRJ00qJAABhEUxVAADd+"
-                          "41JQMRFTYDq3CRJ00qJAABoQNd2AAA=",
+                          "AAA2/UgfwINITKjcFdr2xiIPBwDd+41JQMRFTYDq3CRJ00qJAABhEUxVAAD"
+                          "d+41JQMRFTYDq3CRJ00qJAABoQNd2AAA=",
           "originalFolderId": "AQMkADgyNjJmMzg0LTI1NjgtNDkzMi04OWM4LTQ0AGJjMWRjMjY1Yj"
                               "gALgAAAzb9SB/Ag0hMqNwV2vbGIg8BAN37jUlAxEVNgOrcJEnTSokAAA"
                               "IBJAAAAA==",
@@ -580,8 +580,8 @@ SEEDED_JOBS = (
          {"id": 67, "recipientAddress": "abc@example.com",
           "internetMessageId": "<1178768708.1512835.1657295339501@af226d4cfbab>",
           "ewsMessageId": "AAMkAGJhMGUzOTc2LTYxNjEtNDRlYi1hNWRmLWQyMGE5ZWZkY2JlOQBGAAAA"
-                          "AACYdf11Yr3QRIC86wUeQZguBwAMKVxfPrXHRbB4YDM6zXqKAABm5hr/AAAMK"
-                          "VxfPrXHRbB4YDM6zXqKAABm5h7VAAA=",
+                          "AACYdf11Yr3QRIC86wUeQZguBwAMKVxfPrXHRbB4YDM6zXqKAABm5hr/AAA"
+                          "MKVxfPrXHRbB4YDM6zXqKAABm5h7VAAA=",
           "originalFolderId": "AQMkAGJhMGUzOTc2LTYxNjEtNDQAZWItYTVkZi1kMjBhOWVmZGNiZT"
                               "kALgAAA5h1/XVivdBEgLzrBR5BmC4BAAwpXF8+tcdFsHhgMzrNeooAAA"
                               "IBDAAAAA==",
@@ -590,8 +590,8 @@ SEEDED_JOBS = (
          {"id": 76, "recipientAddress": "pqr@example.com",
           "internetMessageId": "<1178768708.1512835.1657295339501@af226d4cfbab>",
           "ewsMessageId": "AAMkADBkODY5OTkzLTFhMDMtNDUxZC05MTY4LTU1MWMzYmU2ZGM0YgBGAAAA"
-                          "AADHqxFyD0K3TI6sCxIePsQSBwALsQhDVRPPQpNK3uNfrckFAABmyPjPAAALs"
-                          "QhDVRPPQpNK3uNfrckFAABmyPylAAA=",
+                          "AADHqxFyD0K3TI6sCxIePsQSBwALsQhDVRPPQpNK3uNfrckFAABmyPjPAAA"
+                          "LsQhDVRPPQpNK3uNfrckFAABmyPylAAA=",
           "originalFolderId": "AQMkADBkODY5OQEzLTFhMDMtNDUxZC05MTY4LTU1ADFjM2JlNmRjNG"
                               "IALgAAA8erEXIPQrdMjqwLEh4+xBIBAAuxCENVE89Ck0re41+tyQUAAA"
                               "IBDAAAAA==",

@@ -1,6 +1,7 @@
 """Message searches: stored criteria, and their evaluation against the mailbox.
 
-Criteria are validated when a search is created and stored as sent. Results are worked
+Criteria are validated when a search is created and stored as sent, except the
+received dates, which are reported like every search date: naive UTC. Results are worked
 out afresh on every read, so they follow quarantines and restores as they happen; a
 recipient's quarantined copy is not found, and a message whose every copy is quarantined
 drops out of the results.
@@ -11,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from dateutil.parser import isoparse
 
 from ..eml import url_domain
 from ..errors import BadRequest, NotFound, UnprocessableEntity
@@ -113,6 +116,9 @@ class SearchStore:
                moment: datetime) -> Search:
         matcher = Matcher(body, self.searchable_headers)
         criteria = {key: value for key, value in body.items() if _present(value)}
+        for name, bound in zip(DATE_FIELDS, (matcher.after, matcher.before)):
+            if bound is not None:
+                criteria[name] = naive_utc_iso(bound)
         for key, default in DEFAULT_CRITERIA.items():
             criteria[key] = {**default, **criteria.get(key, {})}
         search = Search(search_id, criteria, author, moment, author, moment, matcher)
@@ -250,7 +256,9 @@ def _string(body: dict, name: str) -> str | None:
 
 
 def _boolean(body: dict, name: str) -> bool:
-    value = body.get(name, False)
+    value = body.get(name)
+    if value is None:
+        return False
     if not isinstance(value, bool):
         raise BadRequest(f"{name} must be true or false", [name])
     return value
@@ -261,8 +269,8 @@ def _date(body: dict, name: str) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = isoparse(text)
+    except (ValueError, OverflowError):
         raise BadRequest(f"{name} is not an ISO 8601 date: {text[:40]}",
                          [name]) from None
     if moment.tzinfo is None:

@@ -8,7 +8,7 @@ Each handler runs while ``current_backend().lock`` is held.
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 
 from ..errors import BadRequest, UnsupportedMediaType
 
@@ -41,6 +41,13 @@ def json_body() -> Any:
     if body is None:
         raise BadRequest("The request body is not valid JSON")
     return body
+
+
+def empty_reply() -> Response:
+    """A 200 reply with no body and, as a body-less reply has, no Content-Type."""
+    reply = Response(b"", status=200)
+    reply.headers.remove("Content-Type")
+    return reply
 
 
 def required_arg(name: str) -> str:

@@ -8,7 +8,7 @@ and restoring a job whose latest run is unfinished or pending approval gives 422
 from flask import request
 
 from ..errors import BadRequest
-from . import (current_backend, current_client_id, flag_arg, json_body,
+from . import (current_backend, current_client_id, empty_reply, flag_arg, json_body,
                parse_paging)
 
 # Sortable properties and how to read each from a stored job.
@@ -56,20 +56,20 @@ def get_job(job_id: int):
 def delete_job(job_id: int):
     """DELETE /api/v4/quarantineJobs/{id}; 200 with an empty body."""
     current_backend().quarantine.delete(job_id)
-    return "", 200
+    return empty_reply()
 
 
 def restore_job(job_id: int):
     """PUT /api/v4/quarantineJobs/{id}/restore; 200 with an empty body."""
     current_backend().quarantine.restore(job_id, current_client_id())
-    return "", 200
+    return empty_reply()
 
 
 def approve_job(job_id: int):
     """PUT /api/v4/quarantineJobs/{id}/approve[?messageCount=N]; 200, empty body."""
     message_count = _count_arg("messageCount")
     current_backend().quarantine.approve(job_id, current_client_id(), message_count)
-    return "", 200
+    return empty_reply()
 
 
 def stop_job(job_id: int):

@@ -16,8 +16,8 @@ SEARCH_SORT_KEYS = {
     "createdDate": lambda search: search.created_date,
     "modifiedBy": lambda search: search.modified_by,
     "modifiedDate": lambda search: search.modified_date,
-    "receivedAfterDate": lambda search: search.criteria.get("receivedAfterDate"),
-    "receivedBeforeDate": lambda search: search.criteria.get("receivedBeforeDate"),
+    "receivedAfterDate": lambda search: search.matcher.after,
+    "receivedBeforeDate": lambda search: search.matcher.before,
 }
 RESULT_SORT_KEYS = {
     "id": lambda message: message.id,
