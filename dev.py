@@ -2,6 +2,7 @@
 
     python3 dev.py hunt     start the Vision emulator and run the scripted hunt
     python3 dev.py test     run the test suite
+    python3 dev.py lint     check the code with ruff
     python3 dev.py warroom  open the War Room (arguments are passed on)
     python3 dev.py emulator start the Vision emulator on 127.0.0.1:8780
     python3 dev.py bench    run the performance benchmark (bench/README.md)
@@ -23,6 +24,7 @@ STAMP = VENV / ".installed-from"
 TASKS = {
     "hunt": [str(ROOT / "demo" / "hunt.py")],
     "test": ["-m", "pytest"],
+    "lint": ["-m", "ruff", "check", "."],
     "warroom": ["-m", "xsoar_local"],
     "emulator": ["-m", "vision_emulator"],
     "bench": [str(ROOT / "bench" / "run.py")],
