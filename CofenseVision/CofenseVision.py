@@ -675,6 +675,7 @@ def _describe_error_reply(reply: requests.Response) -> str:
 
 
 def _raise_for_api_reply(reply: requests.Response) -> None:
+    """Raises the error of a failed API reply; a 401 as TokenRejected, to renew the token."""
     if reply.status_code == 401:
         raise TokenRejected(_describe_error_reply(reply), res=reply)
     if reply.status_code == 404 and reply.request.method == "DELETE" and _was_retried(reply):
@@ -692,6 +693,7 @@ def _was_retried(reply: requests.Response) -> bool:
 
 
 def _raise_for_token_reply(reply: requests.Response) -> None:
+    """Raises the error of a failed token request; refused credentials in one sentence."""
     if reply.status_code in (400, 401, 403):
         raise VisionApiError(
             f"Authentication failed: Cofense Vision rejected the Client ID or Client Secret "
@@ -753,6 +755,7 @@ def _transport_sentence(exc: BaseException, method: str, path: str, repeatable: 
 
 
 def _text_arg(args: dict, name: str, *, required: bool = False) -> str | None:
+    """An argument as stripped text, or None when it is missing or blank."""
     value = args.get(name)
     text = value.strip() if isinstance(value, str) else ("" if value is None else str(value))
     if not text:
@@ -799,6 +802,7 @@ def parse_positive_id(args: dict, name: str = "id") -> int:
 
 
 def parse_bool_arg(args: dict, name: str, default: bool = False) -> bool:
+    """A true/false argument; yes and no are accepted too, in any case."""
     text = _text_arg(args, name)
     if text is None:
         return default
@@ -825,6 +829,7 @@ def parse_list_arg(args: dict, name: str, *, limit: int | None = None) -> list[s
 
 
 def parse_choice(args: dict, name: str, choices: Iterable[str], default: str | None = None):
+    """One of choices, matched without regard to case; refused by name otherwise."""
     text = _text_arg(args, name)
     if text is None:
         return default
@@ -888,6 +893,7 @@ def is_hex(text: str, digits: int) -> bool:
 
 
 def parse_hash_arg(args: dict, name: str, hash_type: str) -> str | None:
+    """An MD5 or SHA256 argument, lower-cased, or None when not given."""
     text = _text_arg(args, name)
     if text is None:
         return None
@@ -936,6 +942,7 @@ def parse_date_text(text: str, name: str, *, forward: bool = False,
 
 
 def _parse_relative(text: str, forward: bool) -> datetime | None:
+    """'3 days' and the like, counted back from now, or forward for an expiry."""
     relative = RELATIVE_DATE_PATTERN.fullmatch(text.strip())
     if relative is None:
         return None
@@ -1208,6 +1215,7 @@ def latest_run(job: dict) -> dict:
 
 
 def attachment_summary(message: dict) -> str:
+    """Name, MD5 and SHA256 of each attachment, one block each."""
     attachments = message.get("attachments")
     if not isinstance(attachments, list):
         return ""
@@ -1221,6 +1229,7 @@ def attachment_summary(message: dict) -> str:
 
 
 def joined(key: str, separator: str = ", ") -> Callable[[dict], str]:
+    """Reads a list field as one line of text."""
     def read(record: dict) -> str:
         value = record.get(key)
         if isinstance(value, list):
@@ -1484,6 +1493,7 @@ def file_entry(name: str, file_id: str) -> dict:
 
 
 def message_token_get_command(client: Client, args: dict) -> CommandResults:
+    """cofense-message-token-get: a one-time token to download one message."""
     message_id = parse_message_id(args)
     recipient = parse_email_address(args, "recipient_address")
     password = _text_arg(args, "password")
@@ -1505,6 +1515,7 @@ def message_token_get_command(client: Client, args: dict) -> CommandResults:
 
 
 def message_metadata_get_command(client: Client, args: dict) -> CommandResults:
+    """cofense-message-metadata-get: the stored metadata of one message."""
     message_id = parse_message_id(args)
     recipient = parse_email_address(args, "recipient_address")
 
@@ -1520,6 +1531,7 @@ def message_metadata_get_command(client: Client, args: dict) -> CommandResults:
 
 
 def message_get_command(client: Client, args: dict) -> dict:
+    """cofense-message-get: the message, as Vision's zip, into a War Room file."""
     token = _text_arg(args, "token", required=True) or ""
     if not DOWNLOAD_TOKEN_PATTERN.fullmatch(token):
         raise ValueError('"token" must be the one-time token from cofense-message-token-get '
@@ -1532,6 +1544,7 @@ def message_get_command(client: Client, args: dict) -> dict:
 
 
 def message_attachment_get_command(client: Client, args: dict) -> dict | list[dict]:
+    """cofense-message-attachment-get: one attachment, found by its hash, as a file."""
     md5 = parse_hash_arg(args, "md5", "MD5")
     sha256 = parse_hash_arg(args, "sha256", "SHA256")
     if not md5 and not sha256:
@@ -1598,6 +1611,7 @@ def _search_criteria(args: dict) -> dict:
 
 
 def _search_results(search: dict, title: str) -> CommandResults:
+    """The entry of one search: its criteria as a table and as context."""
     return CommandResults(
         outputs_prefix="Cofense.Search",
         outputs_key_field="id",
@@ -1608,6 +1622,7 @@ def _search_results(search: dict, title: str) -> CommandResults:
 
 
 def message_search_create_command(client: Client, args: dict) -> CommandResults:
+    """cofense-message-search-create: a new search from the given criteria."""
     criteria = _search_criteria(args)
 
     search = _as_dict(client.create_search(criteria))
@@ -1619,6 +1634,7 @@ def message_search_create_command(client: Client, args: dict) -> CommandResults:
 
 
 def message_searches_list_command(client: Client, args: dict) -> CommandResults:
+    """cofense-message-searches-list: one page of searches."""
     query = paging_query(args, SEARCH_SORT_KEYS, "id:asc")
 
     searches = _as_list(_as_dict(client.list_searches(query)).get("searches"))
@@ -1634,6 +1650,7 @@ def message_searches_list_command(client: Client, args: dict) -> CommandResults:
 
 
 def message_search_get_command(client: Client, args: dict) -> CommandResults:
+    """cofense-message-search-get: one search and its criteria."""
     search_id = parse_positive_id(args)
 
     search = _as_dict(client.get_search(search_id))
@@ -1642,6 +1659,7 @@ def message_search_get_command(client: Client, args: dict) -> CommandResults:
 
 
 def message_search_results_get_command(client: Client, args: dict) -> CommandResults:
+    """cofense-message-search-results-get: one page of a search's messages."""
     search_id = parse_positive_id(args)
     query = paging_query(args, RESULTS_SORT_KEYS, "id:asc")
 
@@ -1664,6 +1682,7 @@ def message_search_results_get_command(client: Client, args: dict) -> CommandRes
 
 
 def searchable_headers_get_command(client: Client, args: dict) -> CommandResults:
+    """cofense-searchable-headers-get: the headers a search may use."""
     reply = _as_dict(client.get_searchable_headers())
 
     headers = [str(header) for header in reply.get("headers") or []]
@@ -1705,6 +1724,7 @@ def job_context(job: dict) -> dict:
 
 def _job_results(job: dict, title: str, columns: Iterable[Column],
                  with_emails: bool = False) -> CommandResults:
+    """The entry of one quarantine job, with its emails when asked."""
     readable = render_table(title, columns, [job])
     if with_emails:
         emails = _as_list(job.get("quarantineEmails"))
@@ -1719,6 +1739,7 @@ def _job_results(job: dict, title: str, columns: Iterable[Column],
 
 
 def _job_flag_results(job_id: int, flag: str, title: str) -> CommandResults:
+    """The entry of an action that Vision answers without a body."""
     record = {"id": job_id, flag: True}
     return CommandResults(
         outputs_prefix="Cofense.QuarantineJob",
@@ -1730,6 +1751,7 @@ def _job_flag_results(job_id: int, flag: str, title: str) -> CommandResults:
 
 
 def quarantine_jobs_list_command(client: Client, args: dict) -> CommandResults:
+    """cofense-quarantine-jobs-list: one page of jobs, filtered."""
     query = paging_query(args, QUARANTINE_SORT_KEYS, "id:asc")
     query.append(("excludeQuarantineEmails",
                   query_flag(parse_bool_arg(args, "exclude_quarantine_emails"))))
@@ -1827,6 +1849,7 @@ def _poll_job(client: Client, command: str, args: dict, job_id: int, polling: Po
 
 
 def _finished_job(title: str) -> Callable[[dict], CommandResults]:
+    """What a polled command shows once its job's run has finished."""
     def finish(job: dict) -> CommandResults:
         status = latest_run(job).get("status")
         return _job_results(job, f"{title} Latest run: {status}.", JOB_COLUMNS,
@@ -1836,6 +1859,7 @@ def _finished_job(title: str) -> Callable[[dict], CommandResults]:
 
 
 def quarantine_job_create_command(client: Client, args: dict) -> CommandResults:
+    """cofense-quarantine-job-create: a job for the given emails; can wait for it."""
     polling = Polling.from_args(args)
     if polling.job_id is not None:
         return _poll_job(client, "cofense-quarantine-job-create", args, polling.job_id,
@@ -1853,6 +1877,7 @@ def quarantine_job_create_command(client: Client, args: dict) -> CommandResults:
 
 
 def quarantine_job_get_command(client: Client, args: dict) -> CommandResults:
+    """cofense-quarantine-job-get: one job, its latest run and its emails."""
     job_id = parse_positive_id(args)
 
     job = _as_dict(client.get_quarantine_job(job_id))
@@ -1861,6 +1886,7 @@ def quarantine_job_get_command(client: Client, args: dict) -> CommandResults:
 
 
 def quarantine_job_delete_command(client: Client, args: dict) -> CommandResults:
+    """cofense-quarantine-job-delete: removes the job."""
     job_id = parse_positive_id(args)
 
     client.delete_quarantine_job(job_id)
@@ -1870,6 +1896,7 @@ def quarantine_job_delete_command(client: Client, args: dict) -> CommandResults:
 
 
 def quarantine_job_restore_command(client: Client, args: dict) -> CommandResults:
+    """cofense-quarantine-job-restore: puts the job's emails back; can wait for it."""
     polling = Polling.from_args(args)
     job_id = polling.job_id or parse_positive_id(args)
     title = (f"Emails quarantined by the quarantine job ID {job_id} have been "
@@ -1883,6 +1910,7 @@ def quarantine_job_restore_command(client: Client, args: dict) -> CommandResults
 
 
 def quarantine_job_approve_command(client: Client, args: dict) -> CommandResults:
+    """cofense-quarantine-job-approve: runs a job pending approval; can wait for it."""
     polling = Polling.from_args(args)
     job_id = polling.job_id or parse_positive_id(args)
     message_count = parse_int_arg(args, "message_count", minimum=1)
@@ -1896,6 +1924,7 @@ def quarantine_job_approve_command(client: Client, args: dict) -> CommandResults
 
 
 def quarantine_job_stop_command(client: Client, args: dict) -> CommandResults:
+    """cofense-quarantine-job-stop: asks Vision to stop the job; can wait for it."""
     polling = Polling.from_args(args)
     job_id = polling.job_id or parse_positive_id(args)
     title = f"Quarantine job with ID {job_id} has been successfully stopped."
@@ -1932,6 +1961,7 @@ def _ioc_results(iocs: list[dict], title: str, columns: Iterable[Column], verdic
 
 
 def iocs_list_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    """cofense-iocs-list: one page of the source's IOCs, with their reputation."""
     source = parse_ioc_source(args)
     query = paging_query(args, IOC_SORT_KEYS, None)
     query.append(("includeExpired", query_flag(parse_bool_arg(args, "include_expired"))))
@@ -1945,6 +1975,7 @@ def iocs_list_command(client: Client, args: dict, verdicts: Verdicts) -> Command
 
 
 def ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    """cofense-ioc-get: one IOC, with its reputation."""
     source = parse_optional_ioc_source(args)
     ioc_id = parse_ioc_id(args)
 
@@ -1954,6 +1985,7 @@ def ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> CommandRe
 
 
 def last_ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    """cofense-last-ioc-get: the IOC the source updated last."""
     source = parse_ioc_source(args)
 
     ioc = _as_dict(_as_dict(client.get_last_ioc(source)).get("data"))
@@ -1962,6 +1994,7 @@ def last_ioc_get_command(client: Client, args: dict, verdicts: Verdicts) -> Comm
 
 
 def ioc_update_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    """cofense-ioc-update: a new expiry for one IOC."""
     ioc_id = parse_ioc_id(args)
     expires_at = parse_date_arg(args, "expires_at", forward=True)
     if expires_at is None:
@@ -1975,6 +2008,7 @@ def ioc_update_command(client: Client, args: dict, verdicts: Verdicts) -> Comman
 
 
 def ioc_delete_command(client: Client, args: dict, verdicts: Verdicts) -> CommandResults:
+    """cofense-ioc-delete: removes one IOC; its indicator scores as unknown."""
     source = parse_ioc_source(args)
     ioc_id = parse_ioc_id(args)
 
@@ -2080,6 +2114,7 @@ def upsert_in_batches(client: Client, source: str, items: list[dict]) -> tuple[l
 
 def iocs_update_command(client: Client, args: dict,
                         verdicts: Verdicts) -> CommandResults | list:
+    """cofense-iocs-update: adds or updates IOCs, in batches; one entry for all."""
     source = parse_ioc_source(args)
     raw_json = _text_arg(args, "iocs_json")
     if raw_json is not None:
@@ -2224,6 +2259,7 @@ def _masked(text: str, secrets: Iterable[Any]) -> str:
 
 
 def main() -> None:  # pragma: no cover - exercised through the War Room tests
+    """Runs the command XSOAR asks for and reports any failure as one error entry."""
     command = demisto.command()
     args = demisto.args()
     demisto.debug(f"Command being called is {command}")
