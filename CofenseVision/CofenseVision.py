@@ -49,6 +49,10 @@ class Paths:
     LAST_IOC = "/iocrepository/v1/iocs/last"
 
 
+# The POSTs that create nothing, and so may be sent again; every other POST creates.
+REPEATABLE_POSTS = frozenset({Paths.TOKEN, Paths.QUARANTINE_JOBS_FILTER})
+
+
 TOKEN_RENEWAL_MARGIN_SECONDS = 60
 DEFAULT_TIMEOUT_SECONDS = 60
 RETRY_ATTEMPTS = 3
@@ -313,7 +317,7 @@ class Client(BaseClient):
         idempotent = HTTPAdapter(max_retries=_retry_policy(("GET", "PUT", "DELETE")))
         repeatable_post = HTTPAdapter(max_retries=_retry_policy(("GET", "PUT", "DELETE", "POST")))
         self._session.mount(self._base_url + "/", idempotent)
-        for path in (Paths.TOKEN, Paths.QUARANTINE_JOBS_FILTER):
+        for path in REPEATABLE_POSTS:
             self._session.mount(self._base_url + path, repeatable_post)
 
     # Authentication -------------------------------------------------------------------------
@@ -384,11 +388,10 @@ class Client(BaseClient):
         params: Any = None,
         json_data: Any = None,
         headers: dict | None = None,
-        creates: bool = False,
         stream: bool = False,
     ) -> requests.Response:
         """Calls an authenticated endpoint; a rejected token is renewed once."""
-        repeatable = method != "POST" or path == Paths.QUARANTINE_JOBS_FILTER
+        repeatable = method != "POST" or path in REPEATABLE_POSTS
         for attempt in (1, 2):
             request_headers = {"Accept": "*/*", **(headers or {})}
             request_headers["Authorization"] = f"Bearer {self._bearer_token()}"
@@ -400,7 +403,7 @@ class Client(BaseClient):
                     json_data=json_data,
                     headers=request_headers,
                     stream=stream,
-                    repeatable=repeatable and not creates,
+                    repeatable=repeatable,
                     error_handler=_raise_for_api_reply,
                 )
             except TokenRejected:
@@ -470,7 +473,7 @@ class Client(BaseClient):
             recipientAddress=recipient_address,
             password=password,
         )
-        reply = self._call("POST", Paths.MESSAGES, json_data=body, creates=True)
+        reply = self._call("POST", Paths.MESSAGES, json_data=body)
         token = reply.text.strip().strip('"')
         if not token:
             raise DemistoException(
@@ -509,7 +512,7 @@ class Client(BaseClient):
 
     def create_search(self, criteria: dict) -> dict:
         """POST /api/v4/searches"""
-        return self._json("POST", Paths.SEARCHES, json_data=criteria, creates=True)
+        return self._json("POST", Paths.SEARCHES, json_data=criteria)
 
     def list_searches(self, paging: list) -> dict:
         """GET /api/v4/searches"""
@@ -537,7 +540,7 @@ class Client(BaseClient):
     def create_quarantine_job(self, quarantine_emails: list[dict]) -> dict:
         """POST /api/v4/quarantineJobs"""
         body = {"quarantineEmails": quarantine_emails}
-        return self._json("POST", Paths.QUARANTINE_JOBS, json_data=body, creates=True)
+        return self._json("POST", Paths.QUARANTINE_JOBS, json_data=body)
 
     def get_quarantine_job(self, job_id: int) -> dict:
         """GET /api/v4/quarantineJobs/{id}"""
@@ -2179,7 +2182,9 @@ class InstanceSettings(NamedTuple):
 
     @classmethod
     def from_params(cls, params: dict) -> "InstanceSettings":
+        """The settings of demisto.params(); every problem is named in one error."""
         problems = []
+
         url = str(params.get("url") or "").strip().rstrip("/")
         if not re.match(r"https?://[^/\s]+", url):
             problems.append("Server URL must start with https:// (or http://) and name a host")
@@ -2187,6 +2192,7 @@ class InstanceSettings(NamedTuple):
             # requests would send such a user and password as Basic auth instead of the token.
             problems.append("Server URL must not hold a user name or password; the Client ID "
                             "and Client Secret are the credentials")
+
         credentials = params.get("credentials") or {}
         client_id = str(_as_dict(credentials).get("identifier") or "").strip()
         client_secret = str(_as_dict(credentials).get("password") or "")
@@ -2194,6 +2200,7 @@ class InstanceSettings(NamedTuple):
             problems.append("Client ID is missing")
         if not client_secret:
             problems.append("Client Secret is missing")
+
         timeout_text = str(params.get("timeout") or DEFAULT_TIMEOUT_SECONDS).strip()
         try:
             timeout = float(timeout_text)
@@ -2202,9 +2209,11 @@ class InstanceSettings(NamedTuple):
         except ValueError:
             problems.append("HTTP timeout must be a number of seconds above 0, at most 600")
             timeout = DEFAULT_TIMEOUT_SECONDS
+
         reliability = params.get("integration_reliability") or DBotScoreReliability.B
         if not DBotScoreReliability.is_valid_type(reliability):
             problems.append(f"Source Reliability '{_shown(reliability)}' is not one of XSOAR's")
+
         if problems:
             raise DemistoException("The instance settings need attention: "
                                    + "; ".join(problems) + ".")
