@@ -1789,7 +1789,11 @@ def _statuses(args: dict, name: str) -> list[str]:
 
 
 class Polling(NamedTuple):
-    """How a quarantine command waits for its job: on or off, interval and timeout."""
+    """How a quarantine command waits for its job: on or off, interval and timeout.
+
+    job_id is set on the reruns that polling schedules: the job to read, as the action
+    itself was done by the first run.
+    """
 
     enabled: bool
     interval: int
@@ -2023,6 +2027,7 @@ def ioc_delete_command(client: Client, args: dict, verdicts: Verdicts) -> Comman
 
 
 IOC_REQUIRED_FIELDS = ("threat_type", "threat_value", "threat_level", "created_at", "source_id")
+# The date fields of an IOC, and whether each is an expiry (durations count forward).
 IOC_DATE_FIELDS = {"created_at": False, "updated_at": False, "requested_expiration": True}
 
 
