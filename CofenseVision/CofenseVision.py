@@ -8,6 +8,7 @@ and nothing here logs a payload, a token or a secret.
 import demistomock as demisto  # noqa: F401
 from CommonServerPython import *  # noqa: F401
 
+import calendar
 import hashlib
 import json
 import os
@@ -120,6 +121,8 @@ REPLY_DATE_PATTERN = re.compile(  # months 01-12, days 01-31, hours 00-23, minut
     r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):([0-5]\d)"
     r"(?::[0-5]\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$"
 )
+LAST_DAY_OF_MONTH = dict(zip([f"{month:02d}" for month in range(1, 13)],
+                             "31 29 31 30 31 30 31 31 30 31 30 31".split()))
 UTC_OFFSETS = frozenset({None, "Z", "+00:00", "+0000", "-00:00", "-0000"})
 TWELVE_HOUR_CLOCK = {
     f"{hour:02d}": (f"{hour % 12 or 12:02d}", "AM" if hour < 12 else "PM") for hour in range(24)
@@ -1167,7 +1170,10 @@ def format_date(value: Any) -> str:
     if match is None:
         return ""
     year, month, day, hour, minute, offset = match.groups()
-    if offset not in UTC_OFFSETS or day > "28":  # the pattern cannot tell Feb 30 from Jan 30
+    if day > "28" and (day > LAST_DAY_OF_MONTH[month]  # the pattern lets 30 February by
+                       or (month == "02" and not calendar.isleap(int(year)))):
+        return ""
+    if offset not in UTC_OFFSETS:
         moment = _parse_iso(value)
         if moment is None:
             return ""

@@ -2564,6 +2564,11 @@ class TestDates:
             ),
             pytest.param("2022-13-27T10:00:00Z", "", id="month-13"),
             pytest.param("2022-02-30T10:00:00Z", "", id="february-30"),
+            pytest.param("2023-02-29T10:00:00Z", "", id="february-29-common-year"),
+            pytest.param(
+                "2024-02-29T10:00:00Z", "29/02/2024, 10:00 AM UTC", id="leap-day"
+            ),
+            pytest.param("2023-04-31T10:00:00Z", "", id="april-31"),
             pytest.param("2022-07-27T10:60:00Z", "", id="minute-60"),
             pytest.param("yesterday", "", id="not-a-date"),
             pytest.param(None, "", id="null"),
