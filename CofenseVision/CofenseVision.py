@@ -104,7 +104,6 @@ DEFAULT_THREAT_LEVEL_SCORES = {
 }
 
 IOC_SOURCE_PATTERN = re.compile(r"[A-Za-z0-9._~-]+")
-IOC_ID_PATTERN = re.compile(r"[0-9a-fA-F]{32}")
 HEX_PATTERN = re.compile(r"[0-9a-fA-F]+")
 POSITIVE_ID_PATTERN = re.compile(r"[1-9][0-9]{0,17}")
 DOWNLOAD_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9-]{1,128}")
@@ -188,7 +187,6 @@ def _retry_policy(methods: Iterable[str]) -> Retry:
 
 SIGNATURE_BYTES = 4
 EMPTY_FILE_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-EMPTY_FILE_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
 class FileKind(NamedTuple):
@@ -1085,7 +1083,7 @@ def parse_optional_ioc_source(args: dict) -> str | None:
 
 
 def check_ioc_id(ioc_id: str, name: str = "id") -> str:
-    if not IOC_ID_PATTERN.fullmatch(ioc_id):
+    if not is_hex(ioc_id, 32):
         raise ValueError(f'"{name}" takes IOC IDs of 32 hexadecimal digits; '
                          f'got "{_shown(ioc_id)}".')
     return ioc_id.lower()
@@ -1565,14 +1563,14 @@ def message_attachment_get_command(client: Client, args: dict) -> dict | list[di
     found = client.download_attachment(md5, sha256, path)
 
     requested = {"MD5": md5, "SHA256": sha256}
-    if found["MD5"] == EMPTY_FILE_MD5 and EMPTY_FILE_MD5 != md5 and EMPTY_FILE_SHA256 != sha256:
-        os.remove(path)
-        raise DemistoException(f"Cofense Vision answered GET {Paths.ATTACHMENT} with an empty "
-                               "body instead of the attachment. Retry the command.")
     differing = [f"{kind} {found[kind]}" for kind, wanted in requested.items()
                  if wanted and found[kind] != wanted]
     if not differing:
         return file_entry(name, file_id)
+    if found["MD5"] == EMPTY_FILE_MD5:
+        os.remove(path)
+        raise DemistoException(f"Cofense Vision answered GET {Paths.ATTACHMENT} with an empty "
+                               "body instead of the attachment. Retry the command.")
     return [file_entry(name, file_id), text_entry(
         "warning",
         f"The file {name} does not have the hash asked for (it has {' and '.join(differing)}):"
@@ -2101,29 +2099,34 @@ def parse_iocs_json(raw: str) -> list[dict]:
     return parsed
 
 
-def upsert_in_batches(client: Client, source: str, items: list[dict]) -> tuple[list, list, int]:
-    """Sends items in batches of IOC_BATCH_SIZE.
+class UpsertOutcome(NamedTuple):
+    """What a batched upsert stored, and a line for each batch it did not."""
 
-    Returns the IOCs stored, a line per batch not stored, and the number of those batches.
-    """
-    stored, failures = [], []
+    stored: list[dict]
+    failures: list[str]
+    batches: int
+    batches_not_stored: int
+
+
+def upsert_in_batches(client: Client, source: str, items: list[dict]) -> UpsertOutcome:
+    """Sends items in batches of IOC_BATCH_SIZE; a network failure stops the rest."""
+    stored: list[dict] = []
+    failures: list[str] = []
     starts = range(0, len(items), IOC_BATCH_SIZE)
     for number, start in enumerate(starts, start=1):
         batch = items[start:start + IOC_BATCH_SIZE]
         try:
             stored.extend(_as_list(_as_dict(client.upsert_iocs(source, batch)).get("data")))
-            continue
         except DemistoException as exc:
             failures.append(f"Batch {number} of {len(starts)} (items {start}–"
                             f"{start + len(batch) - 1}) failed: {exc}")
-            network_failed = exc.exception is not None
-        if network_failed and number < len(starts):
-            # The network failed even after retries; the next batches would wait as long.
-            unsent = len(starts) - number
-            failures.append(f"{unsent} more batch(es) (items {start + len(batch)}–"
-                            f"{len(items) - 1}) were not sent.")
-            return stored, failures, len(failures) - 1 + unsent
-    return stored, failures, len(failures)
+            if exc.exception is not None and number < len(starts):
+                # The network failed even after retries; the next batches would wait as long.
+                unsent = len(starts) - number
+                failures.append(f"{unsent} more batch(es) (items {start + len(batch)}–"
+                                f"{len(items) - 1}) were not sent.")
+                return UpsertOutcome(stored, failures, len(starts), len(failures) - 1 + unsent)
+    return UpsertOutcome(stored, failures, len(starts), len(failures))
 
 
 def iocs_update_command(client: Client, args: dict,
@@ -2136,18 +2139,17 @@ def iocs_update_command(client: Client, args: dict,
     else:
         items = [_ioc_item(args, "To update one IOC without iocs_json")]
 
-    stored, failures, failed_batches = upsert_in_batches(client, source, items)
+    stored, failures, batches, batches_not_stored = upsert_in_batches(client, source, items)
 
-    batch_count = (len(items) + IOC_BATCH_SIZE - 1) // IOC_BATCH_SIZE
     if failures and not stored:
         raise DemistoException(" ".join(failures))
     if failures:
-        title = (f"{len(stored)} of {len(items)} IOCs updated; {failed_batches} of "
-                 f"{batch_count} batches were not stored (see the error entry).")
+        title = (f"{len(stored)} of {len(items)} IOCs updated; {batches_not_stored} of "
+                 f"{batches} batches were not stored (see the error entry).")
     elif len(stored) == 1:
         title = f"IOC {stored[0].get('id')} updated successfully."
     else:
-        title = f"{len(stored)} IOCs updated successfully in {batch_count} batch(es)."
+        title = f"{len(stored)} IOCs updated successfully in {batches} batch(es)."
     results = _ioc_results(stored, title, IOC_UPSERT_COLUMNS, verdicts)
     if not failures:
         return results
